@@ -1,0 +1,140 @@
+"""Connection settings and credentials: which azure-identity credential a task uses, and where.
+
+``auth_method: auto`` picks from what is given, in this order: a client secret, a certificate,
+a federated token file (workload identity: GitHub Actions, GitLab, Kubernetes), then managed
+identity when the platform advertises one.  Azure CLI is used only when asked for.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from .clouds import Cloud, resolve_cloud
+from .errors import InputError
+
+AUTH_METHODS = ("auto", "client_secret", "certificate", "workload_identity", "managed_identity", "azure_cli")
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    tenant_id: str
+    client_id: str | None
+    auth_method: str
+    cloud: Cloud
+    client_secret: str | None = None
+    certificate_path: str | None = None
+    certificate: str | None = None
+    certificate_password: str | None = None
+    federated_token_file: str | None = None
+    login_endpoint: str | None = None
+    graph_endpoint: str | None = None
+    exchange_endpoint: str | None = None
+    ca_bundle: str | None = None
+    timeout: float = 60.0
+    max_retry_wait: float = 120.0
+
+    @property
+    def login_url(self) -> str:
+        return (self.login_endpoint or self.cloud.login).rstrip("/")
+
+    @property
+    def graph_url(self) -> str:
+        return (self.graph_endpoint or self.cloud.graph).rstrip("/")
+
+    @property
+    def exchange_url(self) -> str:
+        return (self.exchange_endpoint or self.cloud.exchange).rstrip("/")
+
+    @classmethod
+    def from_params(cls, params: dict) -> "ConnectionSettings":
+        try:
+            cloud = resolve_cloud(params.get("cloud"))
+        except ValueError as exc:
+            raise InputError("cloud", str(exc)) from None
+        settings = cls(
+            tenant_id=(params.get("tenant_id") or "").strip(),
+            client_id=params.get("client_id"),
+            auth_method=params.get("auth_method") or "auto",
+            cloud=cloud,
+            client_secret=params.get("client_secret"),
+            certificate_path=params.get("client_certificate_path"),
+            certificate=params.get("client_certificate"),
+            certificate_password=params.get("client_certificate_password"),
+            federated_token_file=params.get("federated_token_file"),
+            login_endpoint=params.get("login_endpoint"),
+            graph_endpoint=params.get("graph_endpoint"),
+            exchange_endpoint=params.get("exchange_endpoint"),
+            ca_bundle=params.get("ca_bundle"),
+            timeout=float(params.get("timeout") or 60),
+            max_retry_wait=float(params["max_retry_wait"] if params.get("max_retry_wait") is not None else 120),
+        )
+        settings.check()
+        return settings
+
+    def chosen_method(self) -> str:
+        if self.auth_method != "auto":
+            return self.auth_method
+        if self.client_secret:
+            return "client_secret"
+        if self.certificate_path or self.certificate:
+            return "certificate"
+        if self.federated_token_file:
+            return "workload_identity"
+        if os.environ.get("IDENTITY_ENDPOINT") or os.environ.get("MSI_ENDPOINT"):
+            return "managed_identity"
+        raise InputError("auth_method", "no credential given: set client_secret, client_certificate_path or "
+                                        "client_certificate, federated_token_file, or auth_method "
+                                        "managed_identity / azure_cli")
+
+    def check(self) -> None:
+        if not self.tenant_id:
+            raise InputError("tenant_id", "is required (a tenant GUID or verified domain)")
+        method = self.chosen_method()
+        needs_client_id = {"client_secret", "certificate", "workload_identity"}
+        if method in needs_client_id and not self.client_id:
+            raise InputError("client_id", f"is required for auth_method {method}")
+        if method == "client_secret" and not self.client_secret:
+            raise InputError("client_secret", "is required for auth_method client_secret")
+        if method == "certificate" and not (self.certificate_path or self.certificate):
+            raise InputError("client_certificate_path", "or client_certificate is required for auth_method certificate")
+        if method == "workload_identity" and not self.federated_token_file:
+            raise InputError("federated_token_file", "is required for auth_method workload_identity")
+        for name, url in (("login_endpoint", self.login_endpoint), ("graph_endpoint", self.graph_endpoint),
+                          ("exchange_endpoint", self.exchange_endpoint)):
+            if url and not url.lower().startswith("https://"):
+                raise InputError(name, "must be an https:// URL (TLS verification is never switched off)")
+
+
+def build_credential(settings: ConnectionSettings):
+    """Return a synchronous azure-identity credential for the settings."""
+    import azure.identity as identity  # imported here so that a missing library fails with a clear message
+
+    common = {}
+    if settings.ca_bundle:
+        common["connection_verify"] = settings.ca_bundle
+    authority = {}
+    if settings.login_endpoint or settings.cloud.name != "public":
+        authority["authority"] = settings.login_url
+    if settings.login_endpoint:
+        # MSAL's instance discovery only knows Microsoft's hosts; an overridden endpoint is trusted as given.
+        authority["disable_instance_discovery"] = True
+
+    method = settings.chosen_method()
+    if method == "client_secret":
+        return identity.ClientSecretCredential(settings.tenant_id, settings.client_id, settings.client_secret,
+                                               **authority, **common)
+    if method == "certificate":
+        cert = {"certificate_path": settings.certificate_path} if settings.certificate_path else \
+            {"certificate_data": settings.certificate.encode()}
+        if settings.certificate_password:
+            cert["password"] = settings.certificate_password
+        return identity.CertificateCredential(settings.tenant_id, settings.client_id, **cert, **authority, **common)
+    if method == "workload_identity":
+        return identity.WorkloadIdentityCredential(tenant_id=settings.tenant_id, client_id=settings.client_id,
+                                                   token_file_path=settings.federated_token_file,
+                                                   **authority, **common)
+    if method == "managed_identity":
+        return identity.ManagedIdentityCredential(client_id=settings.client_id, **common)
+    if method == "azure_cli":
+        return identity.AzureCliCredential(tenant_id=settings.tenant_id)
+    raise InputError("auth_method", f"unknown method {method!r}; choose one of {', '.join(AUTH_METHODS)}")

@@ -1,0 +1,60 @@
+"""The Ansible side of every module: the shared connection options and the module entry point.
+
+Resource units under ``resources/`` know nothing of Ansible; this file and the action plugins
+are the only places that translate between Ansible and them.
+"""
+from __future__ import annotations
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+try:
+    from .runner import run
+    IMPORT_ERROR = None
+except ImportError:  # msgraph-core / azure-identity / httpx missing on the host running the module
+    run = None
+    IMPORT_ERROR = traceback.format_exc()
+
+AUTH_ARGUMENT_SPEC = dict(
+    tenant_id=dict(type="str", required=True, no_log=False, fallback=(env_fallback, ["AZURE_TENANT_ID", "AZURE_TENANT"])),
+    client_id=dict(type="str", no_log=False, fallback=(env_fallback, ["AZURE_CLIENT_ID"])),
+    client_secret=dict(type="str", no_log=True, fallback=(env_fallback, ["AZURE_CLIENT_SECRET", "AZURE_SECRET"])),
+    client_certificate_path=dict(type="path", fallback=(env_fallback, ["AZURE_CLIENT_CERTIFICATE_PATH"])),
+    client_certificate=dict(type="str", no_log=True),
+    client_certificate_password=dict(type="str", no_log=True,
+                                     fallback=(env_fallback, ["AZURE_CLIENT_CERTIFICATE_PASSWORD"])),
+    federated_token_file=dict(type="path", fallback=(env_fallback, ["AZURE_FEDERATED_TOKEN_FILE"])),
+    auth_method=dict(type="str", default="auto",
+                     choices=["auto", "client_secret", "certificate", "workload_identity", "managed_identity",
+                              "azure_cli"]),
+    cloud=dict(type="str", default="public", fallback=(env_fallback, ["TENANTOPS_ENTRA_CLOUD", "AZURE_CLOUD_ENVIRONMENT"])),
+    login_endpoint=dict(type="str", fallback=(env_fallback, ["TENANTOPS_ENTRA_LOGIN_ENDPOINT"])),
+    graph_endpoint=dict(type="str", fallback=(env_fallback, ["TENANTOPS_ENTRA_GRAPH_ENDPOINT"])),
+    exchange_endpoint=dict(type="str", fallback=(env_fallback, ["TENANTOPS_ENTRA_EXCHANGE_ENDPOINT"])),
+    ca_bundle=dict(type="path", fallback=(env_fallback, ["TENANTOPS_ENTRA_CA_BUNDLE"])),
+    timeout=dict(type="float", default=60),
+    max_retry_wait=dict(type="float", default=120),
+)
+
+AUTH_MUTUALLY_EXCLUSIVE = [["client_secret", "client_certificate_path", "client_certificate"],
+                           ["client_secret", "federated_token_file"]]
+
+
+def argument_spec(**options) -> dict:
+    spec = dict(AUTH_ARGUMENT_SPEC)
+    spec.update(options)
+    return spec
+
+
+def run_module(unit, spec: dict, **module_kwargs) -> None:
+    """Entry point of every module: parse, run the unit, exit."""
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
+                           mutually_exclusive=AUTH_MUTUALLY_EXCLUSIVE + module_kwargs.pop("mutually_exclusive", []),
+                           **module_kwargs)
+    if IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib("msgraph-core and azure-identity"), exception=IMPORT_ERROR)
+    result = run(unit, module.params, check_mode=module.check_mode, diff_mode=module._diff)
+    if result.pop("failed", False):
+        module.fail_json(**result)
+    module.exit_json(**result)

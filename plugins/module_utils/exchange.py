@@ -1,0 +1,57 @@
+"""The Exchange Online admin API client: cmdlets through ``InvokeCommand`` without PowerShell.
+
+The endpoint is undocumented by Microsoft (FACTS section 4, third-party sources): POST
+``{exchange}/adminapi/beta/{tenantGuid}/InvokeCommand`` with ``{"CmdletInput": {...}}``, paged by
+``@odata.nextLink``; the reason for a failure sits in ``error.details[].message`` as
+``ErrId|ExceptionType|text``.  The tenant segment must be the GUID, which we read from the token.
+"""
+from __future__ import annotations
+
+import base64
+import json
+
+from .errors import ExchangeError
+from .graph import error_from_response
+from .transport import RetryBudget, TokenProvider, build_http_client, send
+
+ANCHOR_MAILBOX = "APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@"
+
+
+def token_tenant(access_token: str) -> str:
+    payload = access_token.split(".")[1]
+    payload += "=" * (-len(payload) % 4)
+    return json.loads(base64.urlsafe_b64decode(payload))["tid"]
+
+
+class ExchangeClient:
+    def __init__(self, base_url: str, credential, scope: str, *, ca_bundle: str | None = None,
+                 timeout: float = 60.0, budget: RetryBudget | None = None, page_size: int = 1000):
+        self.base_url = base_url.rstrip("/")
+        self.budget = budget or RetryBudget(120)
+        self.tokens = TokenProvider(credential, scope)
+        self.http = build_http_client(ca_bundle, timeout, self.budget, graph=False)
+        self.page_size = page_size
+        self.calls = 0
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    async def invoke(self, cmdlet: str, parameters: dict | None = None, select: list | None = None) -> list:
+        """Run a cmdlet and return every output object (all pages)."""
+        tenant = token_tenant(await self.tokens.token())
+        url = f"{self.base_url}/adminapi/beta/{tenant}/InvokeCommand"
+        if select:
+            url += "?$select=" + ",".join(select)
+        body = {"CmdletInput": {"CmdletName": cmdlet, "Parameters": parameters or {}}}
+        headers = {"X-AnchorMailbox": ANCHOR_MAILBOX + tenant, "Prefer": f"odata.maxpagesize={self.page_size}",
+                   "Content-Type": "application/json"}
+        items: list = []
+        while url:
+            self.calls += 1
+            response = await send(self.http, self.tokens, self.budget, "POST", url, json=body, headers=headers)
+            if response.status_code >= 400:
+                raise error_from_response(ExchangeError, "POST", f"InvokeCommand {cmdlet}", response)
+            page = response.json() if response.content else {}
+            items.extend(page.get("value", []))
+            url = page.get("@odata.nextLink")
+        return items

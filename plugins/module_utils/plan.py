@@ -1,0 +1,23 @@
+"""What a resource unit hands back: the before/after of the managed fields and the writes between them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Change:
+    """One write.  ``summary`` is what the user reads in ``applied`` / ``not_applied``."""
+    summary: str
+    method: str
+    path: str
+    body: dict | None = None
+
+
+@dataclass
+class Plan:
+    before: dict
+    after: dict
+    changes: list = field(default_factory=list)
+    result: dict = field(default_factory=dict)      # extra return values
+    warnings: list = field(default_factory=list)
+    diff: dict | None = None                        # a unit's own diff, when before/after would be too large

@@ -1,0 +1,130 @@
+"""What Graph and Exchange calls share: tokens, the HTTP client with the SDK's middleware, and a
+retry budget so that throttling can slow a run down but never hang it.
+
+The HTTP client is msgraph-core's / kiota's httpx pipeline (redirects, retries of 429/503/504 with
+``Retry-After``, telemetry).  Kiota honours any ``Retry-After`` without a cap; the
+:class:`BoundedRetryHandler` below charges each wait to a per-run :class:`RetryBudget` and stops
+retrying once the budget is spent, so the caller gets the 429 back and reports it.
+"""
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+import uuid
+
+import httpx
+from kiota_http.kiota_client_factory import KiotaClientFactory
+from kiota_http.middleware import RetryHandler
+from kiota_http.middleware.options import RetryHandlerOption
+
+from .errors import AuthError, TransportError
+
+# Dropped or refused connections are retried this many times for idempotent methods.
+TRANSPORT_RETRIES = 2
+IDEMPOTENT = frozenset({"GET", "PUT", "PATCH", "DELETE"})
+MAX_RETRIES = 6
+
+
+class RetryBudget:
+    """Total seconds a run may spend waiting before retries."""
+
+    def __init__(self, seconds: float):
+        self.remaining = float(seconds)
+        self.waited = 0.0
+        self.retries = 0
+
+    def take(self, delay: float) -> bool:
+        if delay > self.remaining:
+            return False
+        self.remaining -= delay
+        self.waited += delay
+        self.retries += 1
+        return True
+
+
+class BoundedRetryHandler(RetryHandler):
+    """Kiota's retry handler, with every wait charged to a shared :class:`RetryBudget`."""
+
+    def __init__(self, budget: RetryBudget):
+        super().__init__(RetryHandlerOption(max_retries=MAX_RETRIES))
+        self.budget = budget
+
+    def get_delay_time(self, retry_count, response=None, delay=RetryHandlerOption.DEFAULT_DELAY):
+        wait = super().get_delay_time(retry_count, response, delay)
+        # Kiota asks for a delay after every response; only a retryable one spends the budget.
+        if response is None or response.status_code not in self.retry_on_status_codes:
+            return wait
+        if retry_count >= MAX_RETRIES or not self.budget.take(wait):
+            return RetryHandlerOption.MAX_DELAY  # kiota's own "do not retry" threshold
+        return wait
+
+
+def build_http_client(ca_bundle: str | None, timeout: float, budget: RetryBudget, *, graph: bool) -> httpx.AsyncClient:
+    verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
+    client = httpx.AsyncClient(verify=verify, timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
+                               limits=httpx.Limits(max_connections=20, max_keepalive_connections=20))
+    middleware = [handler for handler in KiotaClientFactory.get_default_middleware(None)
+                  if not isinstance(handler, RetryHandler)]
+    middleware.insert(0, BoundedRetryHandler(budget))
+    if graph:
+        from msgraph_core import GraphClientFactory
+        return GraphClientFactory.create_with_custom_middleware(middleware, client=client)
+    return KiotaClientFactory.create_with_custom_middleware(middleware, client=client)
+
+
+class TokenProvider:
+    """Access tokens for one resource from a synchronous azure-identity credential, cached until
+    two minutes before expiry.  Fetching runs in a thread so that the event loop keeps going."""
+
+    def __init__(self, credential, scope: str):
+        self.credential = credential
+        self.scope = scope
+        self._token = None
+        self._lock = asyncio.Lock()
+
+    async def token(self, *, refresh: bool = False) -> str:
+        async with self._lock:
+            if refresh or self._token is None or self._token.expires_on - 120 < time.time():
+                self._token = await asyncio.to_thread(self._fetch)
+            return self._token.token
+
+    def _fetch(self):
+        from azure.core.exceptions import AzureError
+        try:
+            return self.credential.get_token(self.scope)
+        except AzureError as exc:
+            raise AuthError(f"could not get a token for {self.scope}: {first_line(exc)}") from None
+        except ValueError as exc:  # MSAL: authority discovery failed (unknown tenant, unreachable host)
+            raise AuthError(f"could not get a token for {self.scope}: {first_line(exc)}") from None
+
+
+def first_line(exc: Exception) -> str:
+    text = str(getattr(exc, "message", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+async def send(client: httpx.AsyncClient, tokens: TokenProvider, budget: RetryBudget, method: str, url: str,
+               *, json=None, headers: dict | None = None, params: dict | None = None) -> httpx.Response:
+    """One call with a bearer token: refreshes an expired token once, retries dropped connections
+    for idempotent methods, and leaves status handling to the caller."""
+    method = method.upper()
+    request_headers = {"client-request-id": str(uuid.uuid4()), "Accept": "application/json"}
+    request_headers.update(headers or {})
+    refreshed = refresh_now = False
+    attempt = 0
+    while True:
+        request_headers["Authorization"] = "Bearer " + await tokens.token(refresh=refresh_now)
+        refresh_now = False
+        try:
+            response = await client.request(method, url, json=json, headers=request_headers, params=params)
+        except (httpx.TransportError, httpx.StreamError) as exc:
+            attempt += 1
+            if method in IDEMPOTENT and attempt <= TRANSPORT_RETRIES and budget.take(0.5 * attempt):
+                await asyncio.sleep(0.5 * attempt)
+                continue
+            raise TransportError(f"{method} {url}: connection failed: {first_line(exc) or type(exc).__name__}") from None
+        if response.status_code == 401 and not refreshed:
+            refreshed = refresh_now = True  # the token may have expired mid-run
+            continue
+        return response
