@@ -9,7 +9,7 @@ import json
 import uuid
 from datetime import datetime, timezone
 
-from sandbox.core import Request
+from sandbox.core import Request, Response, not_found, route
 
 # Categories and activity names as the Entra audit log shows them (see sandbox/README.md,
 # "Fidelity choices": the cross-tenant names are Entra's portal names, not a documented list).
@@ -107,3 +107,29 @@ def _initiating_app(req: Request) -> dict | None:
         "servicePrincipalId": str(uuid.uuid5(_SERVICE_PRINCIPAL_NS, f"{req.tenant.id}/{caller.app_id}".lower())),
         "servicePrincipalName": None,
     }
+
+
+# --------------------------------------------------------------------------------------------
+# GET /v1.0/auditLogs/directoryAudits
+# --------------------------------------------------------------------------------------------
+
+AUDIT_FILTER_FIELDS = {"activityDateTime": "datetime", "category": "str", "activityDisplayName": "str",
+                       "loggedByService": "str", "operationType": "str", "correlationId": "str", "result": "str"}
+
+
+@route("graph", "GET", r"/v1\.0/auditLogs/directoryAudits", ("AuditLog.Read.All",))
+def list_directory_audits(req: Request) -> Response:
+    from sandbox.graph import directory, odata
+    matches = directory.compile_filter(odata.query_option(req, "filter"), AUDIT_FILTER_FIELDS, "DirectoryAudit")
+    newest_first = [entry for entry in reversed(list(req.tenant.audit)) if matches(entry)]
+    return Response(200, directory.page_collection(req, newest_first, "auditLogs/directoryAudits",
+                                                   directory.parse_top(req)))
+
+
+@route("graph", "GET", r"/v1\.0/auditLogs/directoryAudits/(?P<audit_id>[^/]+)", ("AuditLog.Read.All",))
+def get_directory_audit(req: Request) -> Response:
+    from sandbox.graph import odata
+    entry = next((e for e in list(req.tenant.audit) if e["id"] == req.match["audit_id"]), None)
+    if entry is None:
+        raise not_found(f"Resource '{req.match['audit_id']}' does not exist.")
+    return Response(200, odata.entity_response_body(req, entry, "directoryAudit", "auditLogs/directoryAudits"))
