@@ -133,6 +133,7 @@ class App:
     federated: list = field(default_factory=list)        # {"issuer", "subject", "audience", "jwks" | "public_key_pem"}
     roles: frozenset = frozenset()                       # granted application permissions (Graph and Exchange)
     exchange_role: str | None = None                     # e.g. "Exchange Recipient Administrator"
+    managed_identity: bool = False                       # served by the /msi/token endpoint
 
 
 @dataclass
@@ -167,6 +168,7 @@ class World:
         self.tenants: dict[str, Tenant] = {}
         self.domain_index: dict[str, str] = {}           # domain(lower) -> tenant id
         self.settings: dict = {"token_lifetime": 3600, "exchange_write_delay": 0.0}
+        self.runtime = None                              # the server's keys, faults and request log (sandbox.dispatch.Runtime)
 
     def add_tenant(self, tenant: Tenant) -> None:
         self.tenants[tenant.id.lower()] = tenant
