@@ -165,7 +165,7 @@ def start_in_thread(server: SandboxServer) -> threading.Thread:
 
 def load_services() -> None:
     """Importing a service module registers its routes."""
-    from . import control, graph, identity  # noqa: F401
+    from . import control, exchange, graph, identity  # noqa: F401
 
 
 def create_sandbox(seed_path: str, *, port: int = 0, state_dir: str | None = None) -> SandboxServer:

@@ -1,2 +1,2 @@
 """Microsoft Graph v1.0.  Importing this package registers every Graph route."""
-from sandbox.graph import audit, directory, odata, partners, policies  # noqa: F401
+from sandbox.graph import audit, batch, directory, odata, partners, policies  # noqa: F401
