@@ -162,3 +162,75 @@ def test_groups_by_id_and_list():
     group = call(world, directory.get_group, "/x", group_id="0b000000-0000-4000-8000-000000000001").body
     listed = call(world, directory.list_groups, "/v1.0/groups", {"$filter": "displayName eq 'partners'"}).body
     assert group["displayName"] == "Partners" and [g["id"] for g in listed["value"]] == [group["id"]]
+
+
+# --------------------------------------------------------------------------------------------
+# Through the real msgraph-sdk against the running sandbox
+# --------------------------------------------------------------------------------------------
+
+def graph_service_client(sandbox, http_client):
+    from kiota_authentication_azure.azure_identity_authentication_provider import AzureIdentityAuthenticationProvider
+    from msgraph import GraphRequestAdapter, GraphServiceClient
+    from msgraph_core import GraphClientFactory
+
+    from sandbox.tests.conftest import GRAPH_SCOPE, secret_credential
+    provider = AzureIdentityAuthenticationProvider(secret_credential(sandbox), scopes=[GRAPH_SCOPE])
+    adapter = GraphRequestAdapter(provider, client=GraphClientFactory.create_with_default_middleware(client=http_client))
+    adapter.base_url = sandbox.graph_url + "/v1.0"
+    return GraphServiceClient(request_adapter=adapter)
+
+
+def with_graph(sandbox, work):
+    import asyncio
+
+    import httpx
+
+    async def main():
+        async with httpx.AsyncClient(verify=sandbox.ca_file) as http_client:
+            return await work(graph_service_client(sandbox, http_client))
+    return asyncio.run(main())
+
+
+def test_sdk_lists_guests_with_filter_select_top_and_next_links(sandbox):
+    from msgraph.generated.users.users_request_builder import UsersRequestBuilder
+    contoso = sandbox.world.find_tenant(sandbox.tenant("contoso")["id"])
+    expected = {u["id"] for u in contoso.users.values() if u["userType"] == "Guest"}
+
+    async def work(client):
+        query = UsersRequestBuilder.UsersRequestBuilderGetQueryParameters(
+            filter="userType eq 'Guest'", select=["id", "mail", "userType", "showInAddressList"], top=3)
+        page = await client.users.get(request_configuration=UsersRequestBuilder.UsersRequestBuilderGetRequestConfiguration(
+            query_parameters=query))
+        seen = []
+        while page:
+            seen += [(u.id, u.user_type) for u in page.value]
+            page = await client.users.with_url(page.odata_next_link).get() if page.odata_next_link else None
+        return seen
+    seen = with_graph(sandbox, work)
+    assert {user_id for user_id, _ in seen} == expected and len(seen) == len(expected)
+    assert {user_type for _, user_type in seen} == {"Guest"}
+
+
+def test_sdk_patches_show_in_address_list_and_reads_it_back(sandbox):
+    from msgraph.generated.models.user import User
+    from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
+    contoso = sandbox.world.find_tenant(sandbox.tenant("contoso")["id"])
+    guest = next(u for u in contoso.users.values() if u["mail"] == "adele.vance@fabrikam.com")
+
+    async def work(client):
+        await client.users.by_user_id(guest["id"]).patch(User(show_in_address_list=True))
+        config = UserItemRequestBuilder.UserItemRequestBuilderGetRequestConfiguration(
+            query_parameters=UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(
+                select=["id", "showInAddressList"]))
+        return await client.users.by_user_id(guest["id"]).get(request_configuration=config)
+    user = with_graph(sandbox, work)
+    assert user.show_in_address_list is True
+    assert contoso.audit[-1]["targetResources"][0]["id"] == guest["id"]
+
+
+def test_sdk_finds_tenant_information_by_domain_name(sandbox):
+    async def work(client):
+        return await client.tenant_relationships.find_tenant_information_by_domain_name_with_domain_name(
+            "fabrikam.com").get()
+    info = with_graph(sandbox, work)
+    assert info.tenant_id == sandbox.tenant("fabrikam")["id"] and info.display_name == "Fabrikam"
