@@ -120,3 +120,22 @@ def bearer(sandbox, name: str = "contoso", scope: str = GRAPH_SCOPE) -> dict:
 
 def run(coroutine):
     return asyncio.run(coroutine)
+
+
+def graph_client_for(sandbox, name: str = "contoso", credential=None):
+    """A typed msgraph-sdk client for one sandbox tenant: base URL and CA pointed at the sandbox.
+    Use it inside one ``asyncio.run`` (its connection pool belongs to that event loop)."""
+    from kiota_authentication_azure.azure_identity_authentication_provider import AzureIdentityAuthenticationProvider
+    from msgraph import GraphRequestAdapter, GraphServiceClient
+    from msgraph_core import GraphClientFactory
+
+    auth = AzureIdentityAuthenticationProvider(credential or secret_credential(sandbox, name), scopes=[GRAPH_SCOPE])
+    http_client = GraphClientFactory.create_with_default_middleware(client=httpx.AsyncClient(verify=sandbox.ca_file))
+    adapter = GraphRequestAdapter(auth, client=http_client)
+    adapter.base_url = sandbox.graph_url + "/v1.0"
+    return GraphServiceClient(request_adapter=adapter)
+
+
+@pytest.fixture
+def graph_client(sandbox):
+    return graph_client_for(sandbox)
