@@ -1,0 +1,173 @@
+"""The HTTPS server: routing errors, authentication, permissions, headers, error isolation,
+internal dispatch, the Graph SDK end to end, and the subprocess lifecycle."""
+from __future__ import annotations
+
+import ssl
+import time
+
+import httpx
+import pytest
+from azure.identity.aio import ClientSecretCredential as AsyncClientSecretCredential
+from conftest import EXCHANGE_SCOPE, GRAPH_SCOPE, POWERLESS_APP, POWERLESS_SECRET, TESTING_TENANT, bearer, run
+from kiota_authentication_azure.azure_identity_authentication_provider import AzureIdentityAuthenticationProvider
+from msgraph import GraphRequestAdapter, GraphServiceClient
+from msgraph_core import GraphClientFactory
+
+from sandbox.core import Caller, route
+from sandbox.dispatch import GRAPH_CONTENT_TYPE, dispatch_internal
+from sandbox.testing import SandboxProcess
+
+AUTHZ = "/v1.0/policies/authorizationPolicy"
+
+
+@route("graph", "GET", r"/v1\.0/sandboxTests/boom")
+def exploding_handler(req):
+    raise RuntimeError("a handler bug")
+
+
+def raw_token(sandbox, http, name="contoso", scope=GRAPH_SCOPE) -> str:
+    tenant = sandbox.tenant(name)
+    response = http.post(f"{sandbox.login_url}/{tenant['id']}/oauth2/v2.0/token", data={
+        "grant_type": "client_credentials", "client_id": tenant["client_id"],
+        "client_secret": tenant["client_secret"], "scope": scope})
+    return response.json()["access_token"]
+
+
+def graph_error(response) -> tuple:
+    error = response.json()["error"]
+    return response.status_code, error["code"], error["message"]
+
+
+def test_graph_response_headers(sandbox, http):
+    response = http.get(sandbox.graph_url + AUTHZ, headers={**bearer(sandbox), "client-request-id": "my-id-1"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == GRAPH_CONTENT_TYPE
+    assert response.headers["client-request-id"] == "my-id-1"
+    assert response.headers["request-id"] and "ServerInfo" in response.headers["x-ms-ags-diagnostic"]
+    assert "max-age" in response.headers["strict-transport-security"]
+
+
+def test_unknown_segment_is_a_graph_400(sandbox, http):
+    response = http.get(sandbox.graph_url + "/v1.0/policies/noSuchPolicy", headers=bearer(sandbox))
+    assert graph_error(response) == (400, "Request_BadRequest", "Resource not found for the segment 'noSuchPolicy'.")
+    inner = response.json()["error"]["innerError"]
+    assert inner["request-id"] == response.headers["request-id"] and inner["date"]
+
+
+def test_wrong_method_on_a_known_path_is_405(sandbox, http):
+    response = http.delete(sandbox.graph_url + AUTHZ, headers=bearer(sandbox))
+    assert graph_error(response)[:2] == (405, "Request_BadRequest")
+
+
+def test_invalid_json_is_400(sandbox, http):
+    response = http.patch(sandbox.graph_url + AUTHZ, content=b'{"allowInvitesFrom": ',
+                          headers={**bearer(sandbox), "Content-Type": "application/json"})
+    assert graph_error(response)[:2] == (400, "BadRequest")
+
+
+@pytest.mark.parametrize("authorization, message", [
+    (None, "Access token is empty."),
+    ("Bearer", "Access token is empty."),
+    ("Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2lnbmF0dXJl", "Access token validation failure. Invalid signature."),
+])
+def test_missing_or_bad_tokens_are_401(sandbox, http, authorization, message):
+    headers = {"Authorization": authorization} if authorization else {}
+    response = http.get(sandbox.graph_url + AUTHZ, headers=headers)
+    assert graph_error(response) == (401, "InvalidAuthenticationToken", message)
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_expired_token_is_401(sandbox, http):
+    sandbox.settings(token_lifetime=1)
+    token = raw_token(sandbox, http)
+    time.sleep(1.2)
+    response = http.get(sandbox.graph_url + AUTHZ, headers={"Authorization": "Bearer " + token})
+    assert graph_error(response) == (401, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.")
+
+
+def test_exchange_token_is_rejected_by_graph(sandbox, http):
+    token = raw_token(sandbox, http, scope=EXCHANGE_SCOPE)
+    response = http.get(sandbox.graph_url + AUTHZ, headers={"Authorization": "Bearer " + token})
+    assert graph_error(response)[:2] == (401, "InvalidAuthenticationToken")
+
+
+def test_missing_permission_is_403(sandbox, http):
+    response = http.post(f"{sandbox.login_url}/{TESTING_TENANT}/oauth2/v2.0/token", data={
+        "grant_type": "client_credentials", "client_id": POWERLESS_APP, "client_secret": POWERLESS_SECRET,
+        "scope": GRAPH_SCOPE})
+    headers = {"Authorization": "Bearer " + response.json()["access_token"]}
+    response = http.get(sandbox.graph_url + AUTHZ, headers=headers)
+    assert graph_error(response) == (403, "Authorization_RequestDenied",
+                                     "Insufficient privileges to complete the operation.")
+
+
+def invoke_command(sandbox, http, token: str, tenant_id: str):
+    return http.post(f"{sandbox.exchange_url}/adminapi/beta/{tenant_id}/InvokeCommand",
+                     json={"CmdletInput": {"CmdletName": "Get-MailUser", "Parameters": {}}},
+                     headers={"Authorization": "Bearer " + token})
+
+
+def test_exchange_path_tenant_must_be_the_token_tenant(sandbox, http):
+    token = raw_token(sandbox, http, scope=EXCHANGE_SCOPE)
+    assert invoke_command(sandbox, http, token, sandbox.tenant("contoso")["id"]).status_code == 200
+    response = invoke_command(sandbox, http, token, sandbox.tenant("fabrikam")["id"])
+    assert response.status_code == 401
+    assert response.json()["error"]["details"][0]["code"] == "Client"
+
+
+def test_graph_token_is_rejected_by_exchange(sandbox, http):
+    token = raw_token(sandbox, http)
+    assert invoke_command(sandbox, http, token, sandbox.tenant("contoso")["id"]).status_code == 401
+
+
+def test_handler_exception_is_a_500_and_the_server_survives(sandbox, http):
+    response = http.get(sandbox.graph_url + "/v1.0/sandboxTests/boom", headers=bearer(sandbox))
+    assert graph_error(response)[:2] == (500, "generalException")
+    assert http.get(sandbox.graph_url + AUTHZ, headers=bearer(sandbox)).status_code == 200
+
+
+def test_dispatch_internal_runs_a_sub_request_as_the_caller(sandbox):
+    tenant = sandbox.world.find_tenant("contoso.com")
+    reader = Caller(tenant.id, "app", "https://graph.microsoft.com", frozenset({"Policy.Read.All"}))
+    response = dispatch_internal("graph", "GET", AUTHZ + "?$select=allowInvitesFrom", {}, None, reader, tenant,
+                                 sandbox.world, sandbox.login_url)
+    assert response.status == 200 and response.body["allowInvitesFrom"] == "everyone"
+    nobody = Caller(tenant.id, "app", "https://graph.microsoft.com", frozenset())
+    denied = dispatch_internal("graph", "GET", AUTHZ, {}, None, nobody, tenant, sandbox.world, sandbox.login_url)
+    assert denied.status == 403 and denied.body["error"]["code"] == "Authorization_RequestDenied"
+    assert sandbox.requests_log()["entries"][-1]["batch"] is True
+
+
+def graph_service_client(sandbox, name="contoso") -> GraphServiceClient:
+    tenant = sandbox.tenant(name)
+    credential = AsyncClientSecretCredential(tenant["id"], tenant["client_id"], tenant["client_secret"],
+                                             authority=sandbox.login_url, disable_instance_discovery=True,
+                                             connection_verify=sandbox.ca_file)
+    http_client = GraphClientFactory.create_with_default_middleware(
+        client=httpx.AsyncClient(verify=ssl.create_default_context(cafile=sandbox.ca_file)))
+    adapter = GraphRequestAdapter(AzureIdentityAuthenticationProvider(credential, scopes=[GRAPH_SCOPE]), http_client)
+    adapter.base_url = sandbox.graph_url + "/v1.0"
+    return GraphServiceClient(request_adapter=adapter)
+
+
+def test_graph_sdk_end_to_end(sandbox):
+    async def read():
+        return await graph_service_client(sandbox).policies.authorization_policy.get()
+    policy = run(read())
+    assert policy.allow_invites_from.value == "everyone"
+
+
+def test_subprocess_lifecycle(seed_file, tmp_path):
+    started = time.monotonic()
+    sandbox = SandboxProcess(seed_file, state_dir=str(tmp_path))
+    try:
+        assert time.monotonic() - started < 10
+        ready = sandbox.ready
+        assert set(ready) >= {"login_url", "graph_url", "exchange_url", "control_url", "ca_file", "msi_url",
+                              "msi_secret", "tenants"}
+        assert ready["graph_url"] == ready["login_url"] + "/graph"
+        contoso = sandbox.tenant("contoso")
+        assert contoso["domain"] == "contoso.onmicrosoft.com" and contoso["apps"][0]["client_id"] == contoso["client_id"]
+        assert sandbox.state("contoso")["id"] == contoso["id"]
+    finally:
+        assert sandbox.stop() == 0
