@@ -375,11 +375,12 @@ def update_user(req: Request) -> Response:
     from sandbox.schema import validate_body
     body = req.body if isinstance(req.body, dict) else {}
     validate_body("user", body, mode="patch")
+    changes = {name: value for name, value in body.items() if not name.startswith("@")}   # e.g. the SDK's @odata.type
     with req.world.lock:
         user = find_user(req.tenant, req.match["user_key"])
-        old = {name: user.get(name) for name in body}
-        user.update(body)
-        audit.record(req, audit.CATEGORY_USER, audit.ACTIVITY_USER_UPDATE, user_target(user), old, dict(body))
+        old = {name: user.get(name) for name in changes}
+        user.update(changes)
+        audit.record(req, audit.CATEGORY_USER, audit.ACTIVITY_USER_UPDATE, user_target(user), old, changes)
     return Response(204)
 
 

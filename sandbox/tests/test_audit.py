@@ -71,3 +71,26 @@ def test_unsupported_filter_property_is_400(world):
     with pytest.raises(ApiError) as caught:
         audit.list_directory_audits(make_request(world, {"$filter": "colour eq 'x'"}))
     assert caught.value.status == 400
+
+
+def test_sdk_reads_the_audit_of_a_wire_patch(sandbox):
+    from msgraph.generated.audit_logs.directory_audits.directory_audits_request_builder import (
+        DirectoryAuditsRequestBuilder)
+    from msgraph.generated.models.user import User
+
+    from sandbox.tests.test_directory import with_graph
+    contoso = sandbox.world.find_tenant(sandbox.tenant("contoso")["id"])
+    guest = next(u for u in contoso.users.values() if u["mail"] == "adele.vance@fabrikam.com")
+
+    async def work(client):
+        await client.users.by_user_id(guest["id"]).patch(User(show_in_address_list=False))
+        query = DirectoryAuditsRequestBuilder.DirectoryAuditsRequestBuilderGetQueryParameters(
+            filter="category eq 'UserManagement' and activityDisplayName eq 'Update user'", top=5)
+        return await client.audit_logs.directory_audits.get(
+            request_configuration=DirectoryAuditsRequestBuilder.DirectoryAuditsRequestBuilderGetRequestConfiguration(
+                query_parameters=query))
+    page = with_graph(sandbox, work)
+    newest = page.value[0]
+    assert newest.target_resources[0].id == guest["id"]
+    assert newest.initiated_by.app.app_id == sandbox.tenant("contoso")["client_id"]
+    assert newest.target_resources[0].modified_properties[0].new_value == "false"

@@ -165,3 +165,73 @@ def test_read_only_role_cannot_see_set_mail_user():
     assert invoke(world, "Get-MailUser").status == 200
     answer = invoke(world, "Set-MailUser", {"Identity": "alice@fabrikam.com", "HiddenFromAddressListsEnabled": False})
     assert answer.status == 403
+
+
+# --------------------------------------------------------------------------------------------
+# Over the wire: an Exchange-audience token from azure-identity, plain httpx (no SDK exists)
+# --------------------------------------------------------------------------------------------
+
+def wire(sandbox, http, cmdlet, parameters=None, *, scope=None, headers=None, url=None, method="POST"):
+    from sandbox.tests.conftest import EXCHANGE_SCOPE, bearer
+    tenant_id = sandbox.tenant("contoso")["id"]
+    url = url or f"{sandbox.exchange_url}/adminapi/beta/{tenant_id}/InvokeCommand"
+    body = {"CmdletInput": {"CmdletName": cmdlet, "Parameters": parameters or {}}}
+    return http.request(method, url, json=body if method == "POST" else None,
+                        headers={**bearer(sandbox, scope=scope or EXCHANGE_SCOPE), **(headers or {})})
+
+
+def test_wire_paging_over_ten_thousand_guests(sandbox, http):
+    contoso = sandbox.world.find_tenant(sandbox.tenant("contoso")["id"])
+    with sandbox.world.lock:
+        load_directory(contoso, {"guests": {"count": 10000, "prefix": "bulk."}}, random.Random(11))
+    expected = sum("_exchange" in u for u in contoso.users.values())
+    answer = wire(sandbox, http, "Get-MailUser", {"ResultSize": "Unlimited"}, headers={"Prefer": "odata.maxpagesize=1000"})
+    seen = []
+    while True:
+        assert answer.status_code == 200
+        seen += [u["Guid"] for u in answer.json()["value"]]
+        link = answer.json().get("@odata.nextLink")
+        if not link:
+            break
+        answer = wire(sandbox, http, "Get-MailUser", url=link, method="GET", headers={"Prefer": "odata.maxpagesize=1000"})
+    assert len(seen) == len(set(seen)) == expected > 10000
+
+
+def test_wire_set_then_get_and_the_write_delay(sandbox, http):
+    sandbox.settings(exchange_write_delay=0.5)
+    assert wire(sandbox, http, "Set-MailUser", {"Identity": "adele.vance@fabrikam.com",
+                                                "HiddenFromAddressListsEnabled": False}).status_code == 200
+    def hidden():
+        return wire(sandbox, http, "Get-MailUser", {"Identity": "adele.vance@fabrikam.com"}).json()["value"][0][
+            "HiddenFromAddressListsEnabled"]
+    assert hidden() is True
+    time.sleep(0.6)
+    assert hidden() is False
+
+
+def test_wire_errors_in_exchange_shape(sandbox, http):
+    import httpx
+    missing = wire(sandbox, http, "Get-MailUser", {"Identity": "nobody@nowhere.com"})
+    assert missing.status_code == 404
+    assert missing.json()["error"]["details"][0]["message"].startswith(
+        "Ex6F9304|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|")
+    bad = wire(sandbox, http, "Set-MailUser", {"Identity": "adele.vance@fabrikam.com",
+                                               "HiddenFromAddressListsEnabled": "perhaps"})
+    assert bad.status_code == 400 and "ValidationException" in bad.json()["error"]["details"][0]["message"]
+    assert wire(sandbox, http, "Get-MailUser", {"Colour": "blue"}).status_code == 400
+    with pytest.raises(httpx.DecodingError):
+        wire(sandbox, http, "Get-Mailbox")
+    from sandbox.tests.conftest import EXCHANGE_SCOPE, bearer
+    url = f"{sandbox.exchange_url}/adminapi/beta/{sandbox.tenant('contoso')['id']}/InvokeCommand"
+    with http.stream("POST", url, json={"CmdletInput": {"CmdletName": "Get-Mailbox"}},
+                     headers=bearer(sandbox, scope=EXCHANGE_SCOPE)) as raw:
+        assert raw.status_code == 403 and raw.headers["content-encoding"] == "gzip"
+        assert set(b"".join(raw.iter_raw())) == {0}
+
+
+def test_wire_refuses_graph_tokens_and_apps_without_an_exchange_role(sandbox, http):
+    from sandbox.tests.conftest import GRAPH_SCOPE
+    assert wire(sandbox, http, "Get-MailUser", scope=GRAPH_SCOPE).status_code == 401
+    app = sandbox.world.find_tenant(sandbox.tenant("contoso")["id"]).apps[sandbox.tenant("contoso")["client_id"].lower()]
+    app.exchange_role = None
+    assert wire(sandbox, http, "Get-MailUser").status_code == 401
