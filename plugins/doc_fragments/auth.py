@@ -48,7 +48,7 @@ options:
   auth_method:
     description:
       - How to get a token.
-      - V(auto) picks from what is given, in this order: O(client_secret), a certificate, O(federated_token_file),
+      - V(auto) picks from what is given, in this order O(client_secret), a certificate, O(federated_token_file),
         then a managed identity when the platform advertises one (E(IDENTITY_ENDPOINT) or E(MSI_ENDPOINT)).
       - V(managed_identity) uses the identity of the Azure resource the controller runs on.
       - V(azure_cli) uses the account signed in with C(az login) on the controller.

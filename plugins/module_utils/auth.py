@@ -107,7 +107,7 @@ class ConnectionSettings:
 
 def build_credential(settings: ConnectionSettings):
     """Return a synchronous azure-identity credential for the settings."""
-    import azure.identity as identity  # imported here so that a missing library fails with a clear message
+    from azure import identity  # imported here so that a missing library fails with a clear message
 
     common = {}
     if settings.ca_bundle:

@@ -5,16 +5,10 @@ are the only places that translate between Ansible and them.
 """
 from __future__ import annotations
 
-import traceback
-
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-try:
-    from .runner import run
-    IMPORT_ERROR = None
-except ImportError:  # msgraph-core / azure-identity / httpx missing on the host running the module
-    run = None
-    IMPORT_ERROR = traceback.format_exc()
+from .runner import run
+from .transport import IMPORT_ERROR
 
 AUTH_ARGUMENT_SPEC = dict(
     tenant_id=dict(type="str", required=True, no_log=False, fallback=(env_fallback, ["AZURE_TENANT_ID", "AZURE_TENANT"])),

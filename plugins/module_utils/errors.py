@@ -41,8 +41,9 @@ _PERMISSIONS = [
     ("GET", r"/organization", "Organization.Read.All"),
     ("GET", r"/groups", "Group.Read.All"),
     ("GET", r"/auditLogs", "AuditLog.Read.All"),
-    ("*", r"InvokeCommand", "Exchange.ManageAsApp (Office 365 Exchange Online) and an Exchange role such as "
-                         "Exchange Recipient Administrator on the app's service principal"),
+    ("*", r"InvokeCommand",
+     "Exchange.ManageAsApp (Office 365 Exchange Online) and an Exchange role such as "
+     "Exchange Recipient Administrator on the app's service principal"),
 ]
 
 

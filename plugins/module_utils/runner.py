@@ -19,7 +19,7 @@ from .auth import ConnectionSettings, build_credential
 from .errors import ApplyError, InputError, ServiceError, TenantOpsError
 from .exchange import ExchangeClient
 from .graph import GraphClient
-from .transport import RetryBudget
+from .transport import RetryBudget, require_libraries
 
 
 class Session:
@@ -27,6 +27,7 @@ class Session:
     settings, and the run's check mode."""
 
     def __init__(self, settings: ConnectionSettings, check_mode: bool):
+        require_libraries()
         self.settings = settings
         self.check_mode = check_mode
         self.budget = RetryBudget(settings.max_retry_wait)

@@ -13,17 +13,30 @@ import ssl
 import time
 import uuid
 
-import httpx
-from kiota_http.kiota_client_factory import KiotaClientFactory
-from kiota_http.middleware import RetryHandler
-from kiota_http.middleware.options import RetryHandlerOption
+import traceback
 
-from .errors import AuthError, TransportError
+from .errors import AuthError, TenantOpsError, TransportError
+
+try:
+    import httpx
+    from kiota_http.kiota_client_factory import KiotaClientFactory
+    from kiota_http.middleware import RetryHandler
+    from kiota_http.middleware.options import RetryHandlerOption
+    IMPORT_ERROR = None
+except ImportError:  # reported by require_libraries(), so that a missing library is one clear line
+    RetryHandler = object
+    IMPORT_ERROR = traceback.format_exc()
 
 # Dropped or refused connections are retried this many times for idempotent methods.
 TRANSPORT_RETRIES = 2
 IDEMPOTENT = frozenset({"GET", "PUT", "PATCH", "DELETE"})
 MAX_RETRIES = 6
+
+
+def require_libraries() -> None:
+    if IMPORT_ERROR:
+        raise TenantOpsError("the Python libraries msgraph-sdk (msgraph-core) and azure-identity are required on the "
+                             "controller: pip install -r requirements.txt of the collection\n" + IMPORT_ERROR)
 
 
 class RetryBudget:
@@ -50,8 +63,8 @@ class BoundedRetryHandler(RetryHandler):
         super().__init__(RetryHandlerOption(max_retries=MAX_RETRIES))
         self.budget = budget
 
-    def get_delay_time(self, retry_count, response=None, delay=RetryHandlerOption.DEFAULT_DELAY):
-        wait = super().get_delay_time(retry_count, response, delay)
+    def get_delay_time(self, retry_count, response=None, delay=None):
+        wait = super().get_delay_time(retry_count, response, RetryHandlerOption.DEFAULT_DELAY if delay is None else delay)
         # Kiota asks for a delay after every response; only a retryable one spends the budget.
         if response is None or response.status_code not in self.retry_on_status_codes:
             return wait
@@ -60,8 +73,8 @@ class BoundedRetryHandler(RetryHandler):
         return wait
 
 
-def build_http_client(ca_bundle: str | None, timeout: float, budget: RetryBudget, *, graph: bool) -> httpx.AsyncClient:
-    verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
+def build_http_client(ca_bundle: str | None, timeout: float, budget: RetryBudget, *, graph: bool):
+    verify = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
     client = httpx.AsyncClient(verify=verify, timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
                                limits=httpx.Limits(max_connections=20, max_keepalive_connections=20))
     middleware = [handler for handler in KiotaClientFactory.get_default_middleware(None)
@@ -104,8 +117,8 @@ def first_line(exc: Exception) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-async def send(client: httpx.AsyncClient, tokens: TokenProvider, budget: RetryBudget, method: str, url: str,
-               *, json=None, headers: dict | None = None, params: dict | None = None) -> httpx.Response:
+async def send(client, tokens: TokenProvider, budget: RetryBudget, method: str, url: str,
+               *, json=None, headers: dict | None = None, params: dict | None = None) -> "httpx.Response":
     """One call with a bearer token: refreshes an expired token once, retries dropped connections
     for idempotent methods, and leaves status handling to the caller."""
     method = method.upper()

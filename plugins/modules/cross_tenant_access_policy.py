@@ -23,13 +23,9 @@ options:
     choices: [microsoftonline.com, microsoftonline.us, partner.microsoftonline.cn]
 extends_documentation_fragment:
   - tenantops.entra.auth
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
+  - tenantops.entra.attributes
 author:
-  - tenantops.entra contributors
+  - tenantops.entra maintainers (@tenantops)
 """
 
 EXAMPLES = r"""

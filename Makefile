@@ -1,0 +1,42 @@
+# tenantops.entra — the two commands of the README, and their parts.
+#   make demo   run the main job against the local sandbox (apply, show the diff, apply again)
+#   make test   every test: sandbox, unit, integration (real ansible-playbook), sanity, lint
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test test-sandbox test-unit test-integration sanity lint bench clean
+
+$(STAMP): requirements.txt requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-test.txt
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python tools/demo.py
+
+test: $(STAMP)
+	$(BIN)/python -m pytest sandbox/tests tests/unit tests/integration -q -p no:cacheprovider
+	$(MAKE) sanity lint
+
+test-sandbox: $(STAMP)
+	$(BIN)/python -m pytest sandbox/tests -q
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit -q
+
+test-integration: $(STAMP)
+	$(BIN)/python -m pytest tests/integration -q
+
+sanity: $(STAMP)
+	$(BIN)/python tools/ansible_test_sanity.py
+
+lint: $(STAMP)
+	cd roles/.. && $(BIN)/ansible-lint --offline -q playbooks roles examples
+
+bench: $(STAMP)
+	$(BIN)/python -m pytest tests/bench -q -s
+
+clean:
+	rm -rf $(VENV) .tenantops tests/output
