@@ -179,3 +179,81 @@ def test_seed_merges_over_fresh_state(world):
     assert tenant.policies["default"]["inboundTrust"]["isCompliantDeviceAccepted"] is False
     with pytest.raises(Exception):
         policies.apply_policy_seed(tenant, {"authorizationPolicy": {"allowInvitesFrom": "nobody"}})
+
+
+# ------------------------------------------------------------------------------------------
+# Through the real msgraph-sdk (typed models serialize with @odata.type, as FACTS 1.8 measured)
+# ------------------------------------------------------------------------------------------
+
+def test_sdk_patches_every_policy(graph_client):
+    import asyncio
+
+    from msgraph.generated.models.authentication_flows_policy import AuthenticationFlowsPolicy
+    from msgraph.generated.models.authorization_policy import AuthorizationPolicy
+    from msgraph.generated.models.cross_tenant_access_policy import CrossTenantAccessPolicy
+    from msgraph.generated.models.cross_tenant_access_policy_b2_b_setting import CrossTenantAccessPolicyB2BSetting
+    from msgraph.generated.models.cross_tenant_access_policy_configuration_default import \
+        CrossTenantAccessPolicyConfigurationDefault
+    from msgraph.generated.models.cross_tenant_access_policy_target import CrossTenantAccessPolicyTarget
+    from msgraph.generated.models.cross_tenant_access_policy_target_configuration import \
+        CrossTenantAccessPolicyTargetConfiguration
+    from msgraph.generated.models.cross_tenant_access_policy_target_configuration_access_type import \
+        CrossTenantAccessPolicyTargetConfigurationAccessType as Access
+    from msgraph.generated.models.cross_tenant_access_policy_target_type import CrossTenantAccessPolicyTargetType
+    from msgraph.generated.models.email_authentication_method_configuration import EmailAuthenticationMethodConfiguration
+    from msgraph.generated.models.external_email_otp_state import ExternalEmailOtpState
+    from msgraph.generated.models.self_service_sign_up_authentication_flow_configuration import \
+        SelfServiceSignUpAuthenticationFlowConfiguration
+
+    def blocked(target, kind):
+        return CrossTenantAccessPolicyTargetConfiguration(access_type=Access.Blocked, targets=[
+            CrossTenantAccessPolicyTarget(target=target, target_type=kind)])
+
+    p = graph_client.policies
+    email = p.authentication_methods_policy.authentication_method_configurations.by_authentication_method_configuration_id("email")
+
+    async def scenario():
+        await p.cross_tenant_access_policy.patch(CrossTenantAccessPolicy(allowed_cloud_endpoints=["microsoftonline.us"]))
+        await p.cross_tenant_access_policy.default.patch(CrossTenantAccessPolicyConfigurationDefault(
+            b2b_collaboration_inbound=CrossTenantAccessPolicyB2BSetting(
+                users_and_groups=blocked("AllUsers", CrossTenantAccessPolicyTargetType.User),
+                applications=blocked("AllApplications", CrossTenantAccessPolicyTargetType.Application))))
+        default = await p.cross_tenant_access_policy.default.get()
+        assert default.is_service_default is False
+        assert default.b2b_collaboration_inbound.users_and_groups.access_type == Access.Blocked
+        await p.cross_tenant_access_policy.default.reset_to_system_default.post()
+        assert (await p.cross_tenant_access_policy.default.get()).is_service_default is True
+        await p.authorization_policy.patch(AuthorizationPolicy(guest_user_role_id="2af84b1e-32c8-42b7-82bc-daa82404023b"))
+        assert str((await p.authorization_policy.get()).guest_user_role_id) == "2af84b1e-32c8-42b7-82bc-daa82404023b"
+        await email.patch(EmailAuthenticationMethodConfiguration(allow_external_id_to_use_email_otp=ExternalEmailOtpState.Disabled))
+        read_back = await email.get()
+        assert isinstance(read_back, EmailAuthenticationMethodConfiguration)
+        assert read_back.allow_external_id_to_use_email_otp == ExternalEmailOtpState.Disabled
+        await p.authentication_flows_policy.patch(AuthenticationFlowsPolicy(
+            self_service_sign_up=SelfServiceSignUpAuthenticationFlowConfiguration(is_enabled=True)))
+        assert (await p.authentication_flows_policy.get()).self_service_sign_up.is_enabled is True
+        assert (await p.cross_tenant_access_policy.get()).allowed_cloud_endpoints == ["microsoftonline.us"]
+
+    asyncio.run(scenario())
+
+
+def test_sdk_errors_arrive_as_odata_errors(sandbox):
+    import asyncio
+
+    from azure.identity import ClientSecretCredential
+    from msgraph.generated.models.authorization_policy import AuthorizationPolicy
+    from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+
+    from conftest import POWERLESS_APP, POWERLESS_SECRET, TESTING_TENANT, graph_client_for
+
+    powerless = ClientSecretCredential(TESTING_TENANT, POWERLESS_APP, POWERLESS_SECRET, authority=sandbox.login_url,
+                                       disable_instance_discovery=True, connection_verify=sandbox.ca_file)
+    client = graph_client_for(sandbox, credential=powerless)
+
+    async def scenario():
+        with pytest.raises(ODataError) as caught:
+            await client.policies.authorization_policy.patch(AuthorizationPolicy(block_msol_power_shell=True))
+        return caught.value
+
+    error = asyncio.run(scenario())
+    assert error.response_status_code == 403 and error.error.code == "Authorization_RequestDenied"
