@@ -1,0 +1,209 @@
+"""One partner's cross-tenant access settings and its identity synchronization (FACTS 1.3, 1.4).
+
+The partner is named by tenant GUID or verified domain; the read resolves it to a tenant id.
+A block not given is not managed; a block given as ``inherit`` is sent as ``null``.
+``state: absent`` deletes identity synchronization first, then the partner (Graph refuses the
+other order).
+"""
+from __future__ import annotations
+
+import re
+
+from ..compare import changed_keys, is_guid
+from ..errors import InputError
+from ..graph import odata_key
+from ..plan import Change, Plan
+from .cross_tenant_settings import INHERIT, PARTNER_BLOCKS, blocks_from_graph, blocks_to_graph, canonical_blocks
+
+PARTNERS = "/policies/crossTenantAccessPolicy/partners"
+BY_TENANT_ID = "/tenantRelationships/findTenantInformationByTenantId(tenantId='{}')"
+BY_DOMAIN = "/tenantRelationships/findTenantInformationByDomainName(domainName='{}')"
+ABSENT = "absent"
+STATES = ("present", "absent")
+DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+SYNC_KEYS = ("user_sync_inbound", "display_name")
+
+
+# ---------------------------------------------------------------------------------------------
+# Input
+# ---------------------------------------------------------------------------------------------
+
+def validate(params: dict, tenant_id: str) -> None:
+    partner = _partner_name(params)
+    if is_guid(partner) and is_guid(tenant_id) and partner.lower() == tenant_id.lower():
+        raise InputError("partner", f"{partner} is the tenant itself; a tenant cannot be its own partner")
+    _wanted_blocks(params)
+    canonical_identity_sync(params.get("identity_synchronization"))
+
+
+def _partner_name(params: dict) -> str:
+    partner = (params.get("partner") or "").strip()
+    if not (is_guid(partner) or DOMAIN_RE.match(partner)):
+        raise InputError("partner", f"{partner!r} is neither a tenant id (GUID) nor a domain name")
+    return partner
+
+
+def _state(params: dict) -> str:
+    state = params.get("state") or "present"
+    if state not in STATES:
+        raise InputError("state", f"{state!r} is not one of {', '.join(STATES)}")
+    return state
+
+
+def _wanted_blocks(params: dict) -> dict:
+    wanted = canonical_blocks(params, PARTNER_BLOCKS, allow_inherit=True)
+    if _state(params) == "absent":
+        given = [*wanted, *(["identity_synchronization"] if params.get("identity_synchronization") else [])]
+        if given:
+            raise InputError(given[0], "not allowed with state=absent (the whole partner is removed)")
+    return wanted
+
+
+def canonical_identity_sync(value, path: str = "identity_synchronization"):
+    """``absent``, None (not managed) or ``{user_sync_inbound, display_name?}``."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().lower() == ABSENT:
+        return ABSENT
+    if not isinstance(value, dict):
+        raise InputError(path, f"must be a dict with user_sync_inbound (and display_name) or 'absent', not {value!r}")
+    unknown = sorted(set(value) - set(SYNC_KEYS))
+    if unknown:
+        raise InputError(f"{path}.{unknown[0]}", f"unknown key; the keys are {', '.join(SYNC_KEYS)}")
+    if not isinstance(value.get("user_sync_inbound"), bool):
+        raise InputError(f"{path}.user_sync_inbound", "required, true or false")
+    sync = {"user_sync_inbound": value["user_sync_inbound"]}
+    if value.get("display_name") is not None:
+        if not isinstance(value["display_name"], str):
+            raise InputError(f"{path}.display_name", "must be a string")
+        sync["display_name"] = value["display_name"]
+    return sync
+
+
+# ---------------------------------------------------------------------------------------------
+# Graph <-> input shape
+# ---------------------------------------------------------------------------------------------
+
+def identity_sync_from_graph(raw: dict | None):
+    if raw is None:
+        return ABSENT
+    sync = {"user_sync_inbound": bool((raw.get("userSyncInbound") or {}).get("isSyncAllowed"))}
+    if raw.get("displayName") is not None:
+        sync["display_name"] = raw["displayName"]
+    return sync
+
+
+def identity_sync_to_graph(sync: dict) -> dict:
+    body = {"userSyncInbound": {"isSyncAllowed": sync["user_sync_inbound"]}}
+    if "display_name" in sync:
+        body["displayName"] = sync["display_name"]
+    return body
+
+
+def partner_from_graph(raw: dict, sync_raw: dict | None) -> dict:
+    """A partner as the module's options: every block (``null`` -> ``inherit``) and its sync."""
+    return {"partner": raw["tenantId"].lower(), **blocks_from_graph(raw, PARTNER_BLOCKS),
+            "identity_synchronization": identity_sync_from_graph(sync_raw)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Read
+# ---------------------------------------------------------------------------------------------
+
+async def _tenant_id_of(graph, name: str, *, check_exists: bool) -> str:
+    if is_guid(name) and not check_exists:
+        return name.lower()
+    template = BY_TENANT_ID if is_guid(name) else BY_DOMAIN
+    info = await graph.get_or_none(template.format(odata_key(name)))
+    if info is None:
+        what = "tenant with the id" if is_guid(name) else "tenant with the verified domain"
+        raise InputError("partner", f"no {what} {name!r} exists")
+    return info["tenantId"].lower()
+
+
+async def read(session, params: dict) -> dict:
+    graph, state = session.graph, _state(params)
+    # A partner being removed may belong to a tenant that no longer exists: only resolve it.
+    partner_id = await _tenant_id_of(graph, _partner_name(params), check_exists=state == "present")
+    own = session.settings.tenant_id
+    own_id = own.lower() if is_guid(own) else await _tenant_id_of(graph, own, check_exists=True)
+    path = f"{PARTNERS}/{partner_id}"
+    partner = await graph.get_or_none(path)
+    sync = None
+    if partner is not None and (state == "absent" or params.get("identity_synchronization") is not None):
+        sync = await graph.get_or_none(path + "/identitySynchronization")
+    return {"partner_id": partner_id, "own_id": own_id, "partner": partner, "identity_synchronization": sync}
+
+
+# ---------------------------------------------------------------------------------------------
+# Plan
+# ---------------------------------------------------------------------------------------------
+
+def plan(current: dict, params: dict, tenant_id: str) -> Plan:
+    partner_id = current["partner_id"]
+    if partner_id == current["own_id"]:
+        raise InputError("partner", f"{params.get('partner')!r} is the tenant itself ({partner_id}); "
+                                    f"a tenant cannot be its own partner")
+    if _state(params) == "absent":
+        return _plan_absent(current)
+    return _plan_present(current, params)
+
+
+def _plan_absent(current: dict) -> Plan:
+    partner_id, existing = current["partner_id"], current["partner"]
+    result = {"partner_tenant_id": partner_id}
+    if existing is None:
+        return Plan({}, {}, result=result)
+    path = f"{PARTNERS}/{partner_id}"
+    changes = []
+    if current["identity_synchronization"] is not None:
+        changes.append(Change(f"DELETE partners/{partner_id}/identitySynchronization", "DELETE",
+                              path + "/identitySynchronization"))
+    changes.append(Change(f"DELETE partners/{partner_id}", "DELETE", path))
+    return Plan(partner_from_graph(existing, current["identity_synchronization"]), {}, changes, result=result)
+
+
+def _plan_present(current: dict, params: dict) -> Plan:
+    partner_id, existing = current["partner_id"], current["partner"]
+    path = f"{PARTNERS}/{partner_id}"
+    wanted = _wanted_blocks(params)
+    wanted_sync = canonical_identity_sync(params.get("identity_synchronization"))
+    current_sync = identity_sync_from_graph(current["identity_synchronization"])
+
+    if existing is None:
+        before = {}
+        created = {option: value for option, value in wanted.items() if value != INHERIT}
+        body = {"tenantId": partner_id, **blocks_to_graph(created, PARTNER_BLOCKS)}
+        changes = [Change(f"POST partners: create {partner_id}" + (f" with {', '.join(list(body)[1:])}"
+                                                                     if len(body) > 1 else ""),
+                          "POST", PARTNERS, body)]
+    else:
+        current_blocks = blocks_from_graph(existing, PARTNER_BLOCKS)
+        before = {"partner": partner_id, **{option: current_blocks[option] for option in wanted}}
+        changed = changed_keys(current_blocks, wanted)
+        changes = []
+        if changed:
+            body = blocks_to_graph({option: wanted[option] for option in changed}, PARTNER_BLOCKS)
+            changes.append(Change(f"PATCH partners/{partner_id}: {', '.join(body)}", "PATCH", path, body))
+    after = {"partner": partner_id, **wanted}
+
+    if wanted_sync is not None:
+        after_sync = wanted_sync if wanted_sync == ABSENT else {**_dict_or_empty(current_sync), **wanted_sync}
+        if existing is not None:
+            before["identity_synchronization"] = current_sync
+        after["identity_synchronization"] = after_sync
+        changes.extend(_sync_changes(partner_id, current_sync, after_sync))
+    return Plan(before, after, changes, result={"partner_tenant_id": partner_id})
+
+
+def _dict_or_empty(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _sync_changes(partner_id: str, before, after) -> list:
+    if before == after:
+        return []
+    path = f"{PARTNERS}/{partner_id}/identitySynchronization"
+    if after == ABSENT:
+        return [Change(f"DELETE partners/{partner_id}/identitySynchronization", "DELETE", path)]
+    return [Change(f"PUT partners/{partner_id}/identitySynchronization", "PUT", path, identity_sync_to_graph(after))]
