@@ -14,7 +14,7 @@ import threading
 import time
 import traceback
 from collections import Counter
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .identity import TokenVerifier
 from .core import GUID_RE, ApiError, Caller, Request, Response, Tenant, World, find_route, ROUTES
@@ -134,6 +134,8 @@ def dispatch(req: Request) -> Response:
     if route is None:
         raise route_error(req, path_known)
     req.match = groups
+    if req.tenant is None and groups.get("tenant"):
+        req.tenant = req.world.find_tenant(unquote(groups["tenant"]))  # login: faults can be per tenant
     check_permissions(route.permissions, req.caller)
     extra_headers = apply_faults(req)
     response = route.handler(req)

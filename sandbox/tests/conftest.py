@@ -130,7 +130,7 @@ def graph_client_for(sandbox, name: str = "contoso", credential=None):
     from msgraph_core import GraphClientFactory
 
     auth = AzureIdentityAuthenticationProvider(credential or secret_credential(sandbox, name), scopes=[GRAPH_SCOPE])
-    http_client = GraphClientFactory.create_with_default_middleware(client=httpx.AsyncClient(verify=sandbox.ca_file))
+    http_client = GraphClientFactory.create_with_default_middleware(client=httpx.AsyncClient(verify=ssl.create_default_context(cafile=sandbox.ca_file)))
     adapter = GraphRequestAdapter(auth, client=http_client)
     adapter.base_url = sandbox.graph_url + "/v1.0"
     return GraphServiceClient(request_adapter=adapter)

@@ -2,16 +2,11 @@
 internal dispatch, the Graph SDK end to end, and the subprocess lifecycle."""
 from __future__ import annotations
 
-import ssl
 import time
 
-import httpx
 import pytest
-from azure.identity.aio import ClientSecretCredential as AsyncClientSecretCredential
-from conftest import EXCHANGE_SCOPE, GRAPH_SCOPE, POWERLESS_APP, POWERLESS_SECRET, TESTING_TENANT, bearer, run
-from kiota_authentication_azure.azure_identity_authentication_provider import AzureIdentityAuthenticationProvider
-from msgraph import GraphRequestAdapter, GraphServiceClient
-from msgraph_core import GraphClientFactory
+from conftest import (EXCHANGE_SCOPE, GRAPH_SCOPE, POWERLESS_APP, POWERLESS_SECRET, TESTING_TENANT, bearer,
+                      graph_client_for, run)
 
 from sandbox.core import Caller, route
 from sandbox.dispatch import GRAPH_CONTENT_TYPE, dispatch_internal
@@ -138,21 +133,9 @@ def test_dispatch_internal_runs_a_sub_request_as_the_caller(sandbox):
     assert sandbox.requests_log()["entries"][-1]["batch"] is True
 
 
-def graph_service_client(sandbox, name="contoso") -> GraphServiceClient:
-    tenant = sandbox.tenant(name)
-    credential = AsyncClientSecretCredential(tenant["id"], tenant["client_id"], tenant["client_secret"],
-                                             authority=sandbox.login_url, disable_instance_discovery=True,
-                                             connection_verify=sandbox.ca_file)
-    http_client = GraphClientFactory.create_with_default_middleware(
-        client=httpx.AsyncClient(verify=ssl.create_default_context(cafile=sandbox.ca_file)))
-    adapter = GraphRequestAdapter(AzureIdentityAuthenticationProvider(credential, scopes=[GRAPH_SCOPE]), http_client)
-    adapter.base_url = sandbox.graph_url + "/v1.0"
-    return GraphServiceClient(request_adapter=adapter)
-
-
 def test_graph_sdk_end_to_end(sandbox):
     async def read():
-        return await graph_service_client(sandbox).policies.authorization_policy.get()
+        return await graph_client_for(sandbox).policies.authorization_policy.get()
     policy = run(read())
     assert policy.allow_invites_from.value == "everyone"
 
