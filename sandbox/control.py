@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from .core import ApiError, Request, Response, bad_request, route
 
@@ -69,7 +70,7 @@ def add_faults(req: Request) -> Response:
         raise bad_request("a fault is a JSON object (or send a list of them)")
     try:
         added = [runtime_of(req).faults.add(spec) for spec in specs]
-    except (ValueError, KeyError, TypeError) as err:
+    except (ValueError, KeyError, TypeError, re.error) as err:
         raise bad_request(f"invalid fault: {err}") from None
     return Response(201, {"faults": added})
 
