@@ -1,0 +1,151 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: cross_tenant_access_partner
+short_description: Manage an Entra tenant's cross-tenant access settings for one partner organization
+version_added: 0.1.0
+description:
+  - Creates, updates or removes the organization-specific cross-tenant access settings for one partner
+    (C(/policies/crossTenantAccessPolicy/partners/{tenantId})) and its identity synchronization (cross-tenant sync).
+  - Only the options given are managed. A setting given as V(inherit) is removed from the partner (Graph C(null)),
+    so the default settings apply to it. Settings compare in their meaning (targets as sets, GUIDs without regard to
+    case; fields Graph fills in such as C(isServiceProvider) are ignored), so a second run reports no change.
+  - A new partner is created with a POST of the given settings only; an existing one is updated with a PATCH of the
+    settings that differ, each whole.
+  - O(state=absent) removes the partner's identity synchronization first and then the partner, the order Graph requires.
+  - "Permissions: application permissions C(Policy.ReadWrite.CrossTenantAccess) and, to resolve the partner,
+    C(CrossTenantInformation.ReadBasic.All) (C(Policy.Read.All) instead of the first is enough in check mode)."
+options:
+  partner:
+    description:
+      - The partner organization, by tenant id (GUID) or by one of its verified domains.
+      - A domain is resolved with C(findTenantInformationByDomainName); a tenant id is checked to exist with
+        C(findTenantInformationByTenantId) (not with O(state=absent), so a partner of a deleted tenant can be removed).
+      - It may not be the managed tenant itself.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) creates or updates the partner with the given settings.
+      - V(absent) removes it (identity synchronization first); no setting option may be given with it.
+    type: str
+    default: present
+    choices: [present, absent]
+  automatic_user_consent_settings:
+    description:
+      - Whether users are spared the consent prompt when accessing the other tenant (Graph
+        C(automaticUserConsentSettings)); used with cross-tenant synchronization and multitenant organizations.
+      - "A dict of two required booleans: C(inbound_allowed) and C(outbound_allowed). V(inherit) clears both, which
+        means false (the default is always false)."
+    type: raw
+  identity_synchronization:
+    description:
+      - Cross-tenant synchronization of users from the partner into this tenant (Graph C(identitySynchronization)).
+      - "A dict: C(user_sync_inbound) (required boolean) - whether users may be synchronized in from the partner;
+        C(display_name) (optional string) - a name for the policy, kept as it is when not given."
+      - The string V(absent) removes the identity synchronization policy. Leave unset to not manage it.
+    type: raw
+extends_documentation_fragment:
+  - tenantops.entra.auth
+  - tenantops.entra.cross_tenant_blocks
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+author:
+  - tenantops.entra contributors
+"""
+
+EXAMPLES = r"""
+- name: Allow B2B direct connect with Fabrikam for all their users and applications
+  tenantops.entra.cross_tenant_access_partner:
+    tenant_id: contoso.onmicrosoft.com
+    client_id: "{{ entra_client_id }}"
+    client_secret: "{{ entra_client_secret }}"
+    partner: fabrikam.com
+    b2b_direct_connect_inbound:
+      users_and_groups: {access_type: allowed, targets: [AllUsers]}
+      applications: {access_type: allowed, targets: [AllApplications]}
+    b2b_direct_connect_outbound:
+      users_and_groups: {access_type: allowed, targets: [AllUsers]}
+      applications: {access_type: allowed, targets: [AllApplications]}
+
+- name: Let only Contoso's Marketing group use B2B direct connect with us; inherit the rest from the default
+  tenantops.entra.cross_tenant_access_partner:
+    tenant_id: fabrikam.onmicrosoft.com
+    partner: 272443cd-0b6f-49a5-b6ee-03f4ad31cdc9
+    b2b_direct_connect_inbound:
+      users_and_groups:
+        access_type: allowed
+        targets:
+          - {target: 2c2d083e-1b64-4a26-8665-2c9136da5844, target_type: group}
+      applications: {access_type: allowed, targets: [Office365]}
+    inbound_trust: inherit
+
+- name: Accept users synchronized in from Northwind, trusting its MFA, without a consent prompt
+  tenantops.entra.cross_tenant_access_partner:
+    tenant_id: contoso.onmicrosoft.com
+    partner: northwindtraders.com
+    inbound_trust:
+      is_mfa_accepted: true
+      is_compliant_device_accepted: false
+      is_hybrid_azure_ad_joined_device_accepted: false
+    automatic_user_consent_settings: {inbound_allowed: true, outbound_allowed: false}
+    identity_synchronization: {user_sync_inbound: true, display_name: Northwind}
+
+- name: Remove the partner (and its identity synchronization)
+  tenantops.entra.cross_tenant_access_partner:
+    tenant_id: contoso.onmicrosoft.com
+    partner: northwindtraders.com
+    state: absent
+"""
+
+RETURN = r"""
+partner_tenant_id:
+  description: The partner's tenant id (lower case), also when it was given as a domain.
+  returned: success
+  type: str
+  sample: f81fb273-8b3f-495e-ba2d-6ca6f07f8baa
+changes:
+  description: The writes that were (or in check mode would be) made, in order.
+  returned: changed
+  type: list
+  elements: str
+  sample: ["POST partners: create f81fb273-8b3f-495e-ba2d-6ca6f07f8baa with b2bDirectConnectInbound",
+           "PUT partners/f81fb273-8b3f-495e-ba2d-6ca6f07f8baa/identitySynchronization"]
+applied:
+  description: The writes that were made; on a failure part-way, also C(not_applied) with those that were not.
+  returned: changed and not check mode, or failure part-way
+  type: list
+  elements: str
+diff:
+  description: Before and after of the managed settings, in this module's option shape (C({}) for no partner).
+  returned: diff mode
+  type: dict
+  sample:
+    before: {}
+    after: {partner: f81fb273-8b3f-495e-ba2d-6ca6f07f8baa, inbound_trust: inherit}
+"""
+
+from ansible_collections.tenantops.entra.plugins.module_utils.entry import argument_spec, run_module
+from ansible_collections.tenantops.entra.plugins.module_utils.resources import cross_tenant_partner as UNIT
+from ansible_collections.tenantops.entra.plugins.module_utils.resources.cross_tenant_settings import PARTNER_BLOCKS
+
+ARGUMENT_SPEC = argument_spec(
+    partner=dict(type="str", required=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    identity_synchronization=dict(type="raw"),
+    **{option: dict(type="raw") for option in PARTNER_BLOCKS},
+)
+
+
+def main():
+    run_module(UNIT, ARGUMENT_SPEC)
+
+
+if __name__ == "__main__":
+    main()
