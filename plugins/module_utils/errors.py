@@ -104,8 +104,11 @@ class TransportError(TenantOpsError):
 class ApplyError(TenantOpsError):
     """A write failed part-way: what was applied and what was not, so a rerun converges."""
 
-    def __init__(self, cause: Exception, applied: list, not_applied: list):
+    def __init__(self, cause: Exception, applied: list, not_applied: list, *, extra: dict | None = None,
+                 hint: str | None = None):
         super().__init__(str(cause))
         self.cause = cause
         self.applied = applied
         self.not_applied = not_applied
+        self.extra = extra or {}      # more result keys, e.g. the per-user failures of a bulk write
+        self.hint = hint              # replaces the runner's "nothing after the first failure" hint

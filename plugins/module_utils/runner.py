@@ -90,8 +90,9 @@ def run(unit, params: dict, *, check_mode: bool, diff_mode: bool) -> dict:
         return {"failed": True, "changed": False, "msg": f"tenant {tenant}: invalid input: {exc}"}
     except ApplyError as exc:
         return {"failed": True, "changed": bool(exc.applied), "msg": f"tenant {tenant}: {exc}",
-                "applied": exc.applied, "not_applied": exc.not_applied,
-                "hint": "nothing after the first failed change was sent; fix the cause and run again to converge"}
+                "applied": exc.applied, "not_applied": exc.not_applied, **exc.extra,
+                "hint": exc.hint or "nothing after the first failed change was sent; fix the cause and run again "
+                                    "to converge"}
     except (ServiceError, TenantOpsError) as exc:
         return {"failed": True, "changed": False, "msg": f"tenant {tenant}: {exc}"}
 
