@@ -218,3 +218,31 @@ def test_apply_without_failures_returns_the_summaries():
     session = FakeSession()
     assert asyncio.run(unit.apply(session, plan)) == ["Set-MailUser -HiddenFromAddressListsEnabled $false on 3 users"]
     assert {c[1]["HiddenFromAddressListsEnabled"] for c in session.exchange.calls} == {False}
+
+
+def test_exchange_error_line_shows_the_reason_not_the_error_id():
+    import httpx
+    from ansible_collections.tenantops.entra.plugins.module_utils.graph import error_from_response
+    body = {"error": {"code": "NotFound", "message": "Error executing cmdlet", "details": [{
+        "code": "Client", "target": "", "message": "Ex6F9304|Microsoft.Exchange.Configuration.Tasks."
+        "ManagementObjectNotFoundException|The operation couldn't be performed because object 'x' couldn't be found."}]}}
+    error = error_from_response(ExchangeError, "POST", "InvokeCommand Set-MailUser", httpx.Response(404, json=body))
+    assert str(error) == ("Exchange POST InvokeCommand Set-MailUser failed: HTTP 404 NotFound: The operation couldn't "
+                          "be performed because object 'x' couldn't be found. (ManagementObjectNotFoundException)")
+
+
+def test_a_permission_failure_stops_the_remaining_writes():
+    users = [guest(n) for n in range(10)]
+    plan = plan_for(state([(u, True) for u in users]), default="visible", concurrency=1)
+    session = FakeSession()
+
+    async def denied(cmdlet, parameters=None, select=None):
+        session.exchange.calls.append(parameters)
+        raise ExchangeError("POST", "InvokeCommand Set-MailUser", 403)
+    session.exchange.invoke = denied
+    with pytest.raises(ApplyError) as caught:
+        asyncio.run(unit.apply(session, plan))
+    assert len(session.exchange.calls) == 1
+    assert caught.value.applied == [] and len(caught.value.not_applied) == 10
+    assert str(caught.value).startswith("10 of 10 address-list writes failed; first: ")
+    assert "Exchange.ManageAsApp" in str(caught.value)

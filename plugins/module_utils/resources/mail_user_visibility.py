@@ -21,7 +21,7 @@ import asyncio
 import re
 from dataclasses import dataclass
 
-from ..errors import ApplyError, GraphError, InputError, TenantOpsError
+from ..errors import ApplyError, GraphError, InputError, ServiceError, TenantOpsError
 from ..graph import odata_key
 from ..plan import Change, Plan
 
@@ -350,16 +350,26 @@ def diff_of(exchange_changes: list, entra: list, before: dict, after: dict) -> d
 # --------------------------------------------------------------------------------------------
 
 async def set_mail_users(session, change: Change) -> tuple:
-    """Run Set-MailUser for each target, at most ``concurrency`` at a time.  Returns (done, failed)."""
+    """Run Set-MailUser for each target, at most ``concurrency`` at a time.  Returns (done, failed).
+
+    A user's failure does not stop the others, except a 401/403: the app lacks a permission or
+    role, every other call would fail the same way, so the rest are not sent."""
     body = change.body
     gate = asyncio.Semaphore(body["concurrency"])
+    denied: list = []
 
     async def one(target: dict):
         async with gate:
+            if denied:
+                return target, f"not sent after a permission failure: {denied[0]}"
             try:
                 await session.exchange.invoke("Set-MailUser", {"Identity": target["identity"],
                                                                "HiddenFromAddressListsEnabled": body["hidden"]})
                 return target, None
+            except ServiceError as exc:
+                if exc.status in (401, 403):
+                    denied.append(str(exc))
+                return target, str(exc)
             except TenantOpsError as exc:
                 return target, str(exc)
     outcomes = await asyncio.gather(*(one(t) for t in body["targets"]))
@@ -399,7 +409,9 @@ async def apply(session, plan: Plan) -> list:
         not_applied += [f"{change.summary.split(' on ')[0]}: {f['mail'] or f['user']}" for f in failures]
         failed += failures
     if failed:
-        cause = TenantOpsError(f"{len(failed)} address-list writes failed, the others were made; "
+        total = sum(len(change.body["targets"]) for change in plan.changes)
+        others = "; the others were made" if applied else ""
+        cause = TenantOpsError(f"{len(failed)} of {total} address-list writes failed{others}; "
                                f"first: {failed[0]['mail'] or failed[0]['user']}: {failed[0]['reason']}")
         raise ApplyError(cause, applied, not_applied, extra={"failed": failed},
                          hint="each user is written on its own; run again to retry the failed ones")
