@@ -24,12 +24,21 @@ def error_from_response(cls, method: str, path: str, response) -> Exception:
         message = error.get("message", "")
         details = error.get("details") or []
         if details and isinstance(details, list) and details[0].get("message"):
-            message = details[0]["message"] if not message or message.startswith(("Error executing", "Invalid Operation")) \
-                else f"{message} ({details[0]['message']})"
+            detail = _exchange_reason(details[0]["message"])
+            message = detail if not message or message.startswith(("Error executing", "Invalid Operation")) \
+                else f"{message} ({detail})"
     except ValueError:
         message = "" if not response.content.strip(b"\0 \n") else response.text[:200]
     return cls(method, path, response.status_code, code, message,
                response.headers.get("request-id", ""), _retry_after(response))
+
+
+def _exchange_reason(text: str) -> str:
+    """Exchange's ``ErrId|Namespace.ExceptionType|text`` (FACTS 4) as ``text (ExceptionType)``."""
+    parts = text.split("|", 2)
+    if len(parts) == 3 and "." in parts[1]:
+        return f"{parts[2]} ({parts[1].rsplit('.', 1)[-1]})"
+    return text
 
 
 def _retry_after(response) -> float | None:

@@ -130,7 +130,8 @@ async def send(client, tokens: TokenProvider, budget: RetryBudget, method: str, 
         request_headers["Authorization"] = "Bearer " + await tokens.token(refresh=refresh_now)
         refresh_now = False
         try:
-            response = await client.request(method, url, json=json, headers=request_headers, params=params)
+            request = client.build_request(method, url, json=json, headers=request_headers, params=params)
+            response = await read_body(await client.send(request, stream=True))
         except (httpx.TransportError, httpx.StreamError) as exc:
             attempt += 1
             if method in IDEMPOTENT and attempt <= TRANSPORT_RETRIES and budget.take(0.5 * attempt):
@@ -141,3 +142,16 @@ async def send(client, tokens: TokenProvider, budget: RetryBudget, method: str, 
             refreshed = refresh_now = True  # the token may have expired mid-run
             continue
         return response
+
+
+async def read_body(response: httpx.Response) -> httpx.Response:
+    """Read a streamed response.  Exchange answers a cmdlet it does not know (or the app's role
+    lacks) with a 403 whose body is NUL bytes declared as gzip (FACTS 4): that body is dropped so
+    the caller still sees the status, instead of httpx's DecodingError."""
+    try:
+        await response.aread()
+        return response
+    except httpx.DecodingError:
+        await response.aclose()
+        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-encoding"]
+        return httpx.Response(response.status_code, headers=headers, content=b"", request=response.request)
