@@ -6,11 +6,17 @@ identity when the platform advertises one.  Azure CLI is used only when asked fo
 """
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 
 from .clouds import Cloud, resolve_cloud
 from .errors import InputError
+
+# azure-identity logs a failed get_token as a warning; with no handler configured Python prints it
+# to stderr, which Ansible flags as a worker writing "errantly" to stderr.  The task's error line
+# already carries the cause.
+logging.getLogger("azure").addHandler(logging.NullHandler())
 
 AUTH_METHODS = ("auto", "client_secret", "certificate", "workload_identity", "managed_identity", "azure_cli")
 

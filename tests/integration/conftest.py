@@ -90,13 +90,15 @@ def connection_defaults(sandbox) -> dict:
 
 
 def run_playbook(sandbox, collections: str, tasks, *, hosts="contoso", check=False, diff=False,
-                 extra_vars=None, verbosity=0, env=None, workdir=None) -> PlaybookRun:
+                 extra_vars=None, verbosity=0, env=None, workdir=None, connection=None) -> PlaybookRun:
+    """``connection`` replaces the default connection options (the inventory host's app secret)."""
     workdir = workdir or tempfile.mkdtemp(prefix="tenantops-play-")
     if isinstance(tasks, str):
         tasks = yaml.safe_load(tasks)
     play = {"name": "tenantops.entra integration test", "hosts": hosts if isinstance(hosts, str) else ",".join(hosts),
             "gather_facts": False, "connection": "local",
-            "module_defaults": {"group/tenantops.entra.graph": connection_defaults(sandbox)}, "tasks": tasks}
+            "module_defaults": {"group/tenantops.entra.graph": connection or connection_defaults(sandbox)},
+            "tasks": tasks}
     playbook = os.path.join(workdir, "play.yml")
     inventory = os.path.join(workdir, "inventory.yml")
     results_file = os.path.join(workdir, "results.jsonl")
@@ -110,7 +112,7 @@ def run_playbook(sandbox, collections: str, tasks, *, hosts="contoso", check=Fal
     if diff:
         command.append("--diff")
     if extra_vars:
-        command += ["-e", json.dumps(extra_vars)]
+        command += ["-e", extra_vars if isinstance(extra_vars, str) else json.dumps(extra_vars)]
     if verbosity:
         command.append("-" + "v" * verbosity)
     run_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_CALLBACK_PLUGINS=CALLBACKS,

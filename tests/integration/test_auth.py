@@ -1,0 +1,171 @@
+"""Every way to sign in, end to end: ansible-playbook -> action plugin -> azure-identity -> sandbox.
+
+A sandbox of its own is seeded with an extra tenant whose apps use a certificate, a federated
+credential (workload identity) and a managed identity; the keys are made here, per run.
+"""
+import datetime
+import os
+import time
+
+import jwt
+import pytest
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from conftest import run_playbook, start_sandbox
+from sandbox.testing import DEMO_SEED
+
+TENANT = "5b0c1d2e-3f40-4a51-8b62-7c8d9e0f1a2b"
+CERT_APP = "5b0c1d2e-0000-4000-8000-00000000000c"
+FEDERATED_APP = "5b0c1d2e-0000-4000-8000-00000000000f"
+MI_APP = "5b0c1d2e-0000-4000-8000-00000000000a"
+READER_APP = "5b0c1d2e-0000-4000-8000-00000000000b"
+READER_SECRET = "reader-NOT-A-REAL-SECRET"
+ISSUER = "https://token.actions.githubusercontent.example"
+SUBJECT = "repo:tenantops/fleet:ref:refs/heads/main"
+READ = {"name": "read", "tenantops.entra.cross_tenant_access_policy": {}}
+WRITE = {"name": "write", "tenantops.entra.cross_tenant_access_policy": {"allowed_cloud_endpoints": ["microsoftonline.us"]}}
+
+
+def new_key():
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def certificate_for(key):
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tenantops-automation")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+
+
+@pytest.fixture(scope="module")
+def auth_world(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("auth")
+    cert_key, issuer_key = new_key(), new_key()
+    cert = certificate_for(cert_key)
+    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
+    key_pem = cert_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                     serialization.NoEncryption())
+    (folder / "app-cert.pem").write_bytes(cert_pem)
+    (folder / "app-key-and-cert.pem").write_bytes(key_pem + cert_pem)
+    now = int(time.time())
+    federated_token = jwt.encode({"iss": ISSUER, "sub": SUBJECT, "aud": "api://AzureADTokenExchange",
+                                  "iat": now, "nbf": now, "exp": now + 3600}, issuer_key, algorithm="RS256")
+    (folder / "federated-token").write_text(federated_token)
+    with open(DEMO_SEED, encoding="utf-8") as handle:
+        seed = yaml.safe_load(handle)
+    seed["tenants"].append({
+        "name": "auth", "id": TENANT, "display_name": "Auth test", "domains": ["authtest.onmicrosoft.com"],
+        "apps": [
+            {"client_id": CERT_APP, "display_name": "cert", "certificates": ["app-cert.pem"],
+             "permissions": ["Policy.ReadWrite.CrossTenantAccess"]},
+            {"client_id": FEDERATED_APP, "display_name": "federated", "permissions": ["Policy.Read.All"],
+             "federated": [{"issuer": ISSUER, "subject": SUBJECT, "public_key_pem": issuer_key.public_key().public_bytes(
+                 serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()}]},
+            {"client_id": MI_APP, "display_name": "managed identity", "managed_identity": True,
+             "permissions": ["Policy.Read.All"]},
+            {"client_id": READER_APP, "display_name": "reader", "secrets": [READER_SECRET],
+             "permissions": ["Policy.Read.All"]},
+        ]})
+    (folder / "seed.yml").write_text(yaml.safe_dump(seed))
+    sandbox = start_sandbox(str(folder / "seed.yml"))
+    yield sandbox, folder, key_pem.decode() + cert_pem.decode()
+    sandbox.stop()
+
+
+def endpoints(sandbox) -> dict:
+    return {"login_endpoint": sandbox.login_url, "graph_endpoint": sandbox.graph_url,
+            "exchange_endpoint": sandbox.exchange_url, "ca_bundle": sandbox.ca_file}
+
+
+def play(auth_world, collections_path, tmp_path, connection, tasks=(READ,), **kwargs):
+    sandbox = auth_world[0]
+    sandbox.reset()
+    workdir = tmp_path / f"run{len(os.listdir(tmp_path))}"
+    workdir.mkdir()
+    return run_playbook(sandbox, collections_path, list(tasks), connection=connection, workdir=str(workdir), **kwargs)
+
+
+def test_certificate_from_a_file(auth_world, collections_path, tmp_path):
+    sandbox, folder, _ = auth_world
+    run = play(auth_world, collections_path, tmp_path, dict(endpoints(sandbox), tenant_id=TENANT, client_id=CERT_APP,
+                                                             client_certificate_path=str(folder / "app-key-and-cert.pem")),
+               tasks=(WRITE,))
+    assert run.rc == 0, run.stdout
+    assert run.task("write")["changed"] is True
+    assert sandbox.state(TENANT)["policies"]["crossTenantAccessPolicy"]["allowedCloudEndpoints"] == ["microsoftonline.us"]
+
+
+def test_certificate_as_pem_text_is_never_shown(auth_world, collections_path, tmp_path):
+    sandbox, _, pem = auth_world
+    run = play(auth_world, collections_path, tmp_path,
+               dict(endpoints(sandbox), tenant_id="authtest.onmicrosoft.com", client_id=CERT_APP,
+                    client_certificate=pem), verbosity=4, diff=True)
+    assert run.rc == 0, run.stdout
+    private_key_line = pem.splitlines()[1]
+    assert private_key_line not in run.stdout + run.stderr + str(run.results)
+
+
+def test_workload_identity_federation(auth_world, collections_path, tmp_path):
+    sandbox, folder, _ = auth_world
+    run = play(auth_world, collections_path, tmp_path, dict(endpoints(sandbox), tenant_id=TENANT, client_id=FEDERATED_APP,
+                                                             federated_token_file=str(folder / "federated-token")))
+    assert run.rc == 0, run.stdout
+    token_requests = [e for e in sandbox.requests_log()["entries"] if e["service"] == "login" and e["method"] == "POST"]
+    assert token_requests and all(e["status"] == 200 for e in token_requests)
+
+
+def test_managed_identity(auth_world, collections_path, tmp_path):
+    sandbox = auth_world[0]
+    run = play(auth_world, collections_path, tmp_path,
+               dict(endpoints(sandbox), tenant_id=TENANT, auth_method="managed_identity"),
+               env={"IDENTITY_ENDPOINT": sandbox.msi_url, "IDENTITY_HEADER": sandbox.msi_secret})
+    assert run.rc == 0, run.stdout + run.stderr
+
+
+def test_awx_environment_names(auth_world, collections_path, tmp_path):
+    """AWX's Azure credential injects AZURE_TENANT / AZURE_CLIENT_ID / AZURE_SECRET."""
+    sandbox = auth_world[0]
+    run = play(auth_world, collections_path, tmp_path, endpoints(sandbox),
+               env={"AZURE_TENANT": TENANT, "AZURE_CLIENT_ID": READER_APP, "AZURE_SECRET": READER_SECRET})
+    assert run.rc == 0, run.stdout
+
+
+def test_wrong_secret_is_one_clear_line_without_the_secret(auth_world, collections_path, tmp_path):
+    sandbox = auth_world[0]
+    wrong = "wrong-secret-VALUE-1234"
+    # As in real use the secret comes from a vars file (vault, AWX), not a literal in the play.
+    # (ansible-playbook -vvvv itself echoes inline -e values, so they are not used here.)
+    secrets = tmp_path / "secrets.yml"
+    secrets.write_text(f"app_secret: {wrong}\n")
+    run = play(auth_world, collections_path, tmp_path,
+               dict(endpoints(sandbox), tenant_id=TENANT, client_id=READER_APP, client_secret="{{ app_secret }}"),
+               verbosity=4, extra_vars=f"@{secrets}")
+    assert run.rc != 0
+    message = run.task("read")["msg"]
+    assert message.startswith(f"tenant {TENANT}: could not get a token") and "AADSTS7000215" in message
+    assert wrong not in run.stdout + run.stderr + str(run.results)
+    assert "errantly" not in run.stdout + run.stderr
+
+
+def test_unknown_tenant(auth_world, collections_path, tmp_path):
+    sandbox = auth_world[0]
+    run = play(auth_world, collections_path, tmp_path,
+               dict(endpoints(sandbox), tenant_id="nobody.onmicrosoft.com", client_id=READER_APP,
+                    client_secret=READER_SECRET))
+    assert run.rc != 0
+    assert "nobody.onmicrosoft.com" in run.task("read")["msg"]
+
+
+def test_missing_permission_names_it(auth_world, collections_path, tmp_path):
+    sandbox = auth_world[0]
+    run = play(auth_world, collections_path, tmp_path,
+               dict(endpoints(sandbox), tenant_id=TENANT, client_id=READER_APP, client_secret=READER_SECRET),
+               tasks=(WRITE,))
+    assert run.rc != 0
+    message = run.task("write")["msg"]
+    assert "HTTP 403" in message and "Policy.ReadWrite.CrossTenantAccess" in message
