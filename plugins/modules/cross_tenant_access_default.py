@@ -38,17 +38,13 @@ options:
     type: raw
 extends_documentation_fragment:
   - tenantops.entra.auth
+  - tenantops.entra.attributes
   - tenantops.entra.cross_tenant_blocks
 notes:
   - The default's C(automaticUserConsentSettings) is always false and read-only, so it is not an option here;
     set it per partner.
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
 author:
-  - tenantops.entra contributors
+  - tenantops.entra maintainers (@tenantops)
 """
 
 EXAMPLES = r"""

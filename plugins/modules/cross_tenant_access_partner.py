@@ -50,14 +50,10 @@ options:
     type: raw
 extends_documentation_fragment:
   - tenantops.entra.auth
+  - tenantops.entra.attributes
   - tenantops.entra.cross_tenant_blocks
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
 author:
-  - tenantops.entra contributors
+  - tenantops.entra maintainers (@tenantops)
 """
 
 EXAMPLES = r"""

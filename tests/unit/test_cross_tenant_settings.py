@@ -20,9 +20,9 @@ def canon(option, value, allow_inherit=True):
     return canonical_blocks({option: value}, PARTNER_BLOCKS, allow_inherit=allow_inherit)[option]
 
 
-def error(option, value, blocks=PARTNER_BLOCKS, allow_inherit=True) -> str:
+def error(option, value, blocks=None, allow_inherit=True) -> str:
     with pytest.raises(InputError) as info:
-        canonical_blocks({option: value}, blocks, allow_inherit=allow_inherit)
+        canonical_blocks({option: value}, blocks or PARTNER_BLOCKS, allow_inherit=allow_inherit)
     return str(info.value)
 
 

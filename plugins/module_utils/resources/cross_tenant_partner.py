@@ -173,10 +173,9 @@ def _plan_present(current: dict, params: dict) -> Plan:
     if existing is None:
         before = {}
         created = {option: value for option, value in wanted.items() if value != INHERIT}
-        body = {"tenantId": partner_id, **blocks_to_graph(created, PARTNER_BLOCKS)}
-        changes = [Change(f"POST partners: create {partner_id}" + (f" with {', '.join(list(body)[1:])}"
-                                                                     if len(body) > 1 else ""),
-                          "POST", PARTNERS, body)]
+        settings = blocks_to_graph(created, PARTNER_BLOCKS)
+        summary = f"POST partners: create {partner_id}" + (f" with {', '.join(settings)}" if settings else "")
+        changes = [Change(summary, "POST", PARTNERS, {"tenantId": partner_id, **settings})]
     else:
         current_blocks = blocks_from_graph(existing, PARTNER_BLOCKS)
         before = {"partner": partner_id, **{option: current_blocks[option] for option in wanted}}
