@@ -24,8 +24,9 @@ description:
   - Users that cannot be reconciled - a Graph user with no Exchange mail user (not mail-enabled yet, or an external
     member invited directly), or one whose address a mail contact holds - are listed in RV(unreconcilable) with the
     reason, and are not failures. C(Get-MailContact) is read only when such a user is selected.
-  - A failed write of one user does not stop the others; the task then fails and lists RV(failed), RV(applied) and
-    RV(not_applied). Running it again retries only what still differs.
+  - A failed write of one user does not stop the others (a 401 or 403 does - every other call would fail the same
+    way); the task then fails and lists RV(failed_users), RV(applied) and RV(not_applied). Running it again retries
+    only what still differs.
   - "Permissions (application): Graph C(User.Read.All) (C(User.ReadWrite.All) with O(align_entra=true)),
     C(CrossTenantInformation.ReadBasic.All) when a rule uses O(rules[].partner_tenants); Exchange Online
     C(Exchange.ManageAsApp) with admin consent, plus the Entra role Exchange Recipient Administrator (or Exchange
@@ -174,8 +175,8 @@ not_applied:
   returned: failure
   type: list
   elements: str
-failed:
-  description: The users whose write failed, with the one-line reason.
+failed_users:
+  description: The users whose write failed (or was not sent after a permission failure), with the one-line reason.
   returned: failure
   type: list
   elements: dict

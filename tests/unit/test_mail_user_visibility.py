@@ -201,12 +201,14 @@ def test_apply_bounds_concurrency_and_continues_past_a_failure():
     assert session.exchange.peak == 4
     assert len(session.exchange.calls) == 40
     error = caught.value
-    assert error.extra["failed"] == [{"user": users[5]["id"], "mail": users[5]["mail"],
+    assert error.extra["failed_users"][:1] == [{"user": users[5]["id"], "mail": users[5]["mail"],
                                       "reason": "Exchange POST InvokeCommand Set-MailUser failed: HTTP 404 NotFound: "
                                                 "object not found"}]
     assert error.applied == ["Set-MailUser -HiddenFromAddressListsEnabled $true on 40 users: 39 of 40 done",
-                             "PATCH showInAddressList on 40 Entra users ($batch)"]
-    assert error.not_applied == [f"Set-MailUser -HiddenFromAddressListsEnabled $true: {users[5]['mail']}"]
+                             "PATCH showInAddressList on 40 Entra users ($batch): 39 of 40 done"]
+    assert error.not_applied == [f"Set-MailUser -HiddenFromAddressListsEnabled $true: {users[5]['mail']}",
+                                 f"PATCH showInAddressList: {users[5]['mail']}"]
+    assert error.extra["failed_users"][1]["reason"] == "not sent: its Exchange write failed"
     # Entra follows Exchange: the user whose Exchange write failed keeps its Entra flag.
     assert users[5]["id"] not in {r["url"].rsplit("/", 1)[1] for r in session.graph.requests}
     assert len(session.graph.requests) == 39

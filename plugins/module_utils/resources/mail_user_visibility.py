@@ -380,6 +380,8 @@ async def set_mail_users(session, change: Change) -> tuple:
 
 async def align_entra(session, change: Change, skip: set) -> tuple:
     targets = [t for t in change.body["targets"] if t["user"] not in skip]
+    skipped = [{"user": t["user"], "mail": t["mail"], "reason": "not sent: its Exchange write failed"}
+               for t in change.body["targets"] if t["user"] in skip]
     requests = [{"id": str(i), "method": "PATCH", "url": f"/users/{t['user']}",
                  "body": {"showInAddressList": t["show_in_address_list"]}} for i, t in enumerate(targets)]
     answers = await session.graph.batch(requests) if requests else {}
@@ -392,7 +394,7 @@ async def align_entra(session, change: Change, skip: set) -> tuple:
             reason = str(_batch_error("PATCH", f"/users/{target['user']}", status, body)) if status else \
                 "no answer in the $batch response"
             failed.append({"user": target["user"], "mail": target["mail"], "reason": reason})
-    return done, failed
+    return done, failed + skipped
 
 
 async def apply(session, plan: Plan) -> list:
@@ -413,7 +415,7 @@ async def apply(session, plan: Plan) -> list:
         others = "; the others were made" if applied else ""
         cause = TenantOpsError(f"{len(failed)} of {total} address-list writes failed{others}; "
                                f"first: {failed[0]['mail'] or failed[0]['user']}: {failed[0]['reason']}")
-        raise ApplyError(cause, applied, not_applied, extra={"failed": failed},
+        raise ApplyError(cause, applied, not_applied, extra={"failed_users": failed},
                          hint="each user is written on its own; run again to retry the failed ones")
     return applied
 
