@@ -25,8 +25,8 @@ def error_from_response(cls, method: str, path: str, response) -> Exception:
         details = error.get("details") or []
         if details and isinstance(details, list) and details[0].get("message"):
             detail = _exchange_reason(details[0]["message"])
-            message = detail if not message or message.startswith(("Error executing", "Invalid Operation")) \
-                else f"{message} ({detail})"
+            generic = not message or message.startswith(("Error executing", "Invalid Operation"))
+            message = detail if generic or detail.startswith(message) else f"{message} ({detail})"
     except ValueError:
         message = "" if not response.content.strip(b"\0 \n") else response.text[:200]
     return cls(method, path, response.status_code, code, message,
