@@ -16,13 +16,9 @@ description:
   - "Permissions (application): C(Policy.Read.All)."
 extends_documentation_fragment:
   - tenantops.entra.auth
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
+  - tenantops.entra.attributes.INFO
 author:
-  - tenantops.entra contributors
+  - tenantops.entra maintainers (@tenantops)
 """
 
 EXAMPLES = r"""

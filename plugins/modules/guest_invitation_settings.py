@@ -74,13 +74,9 @@ options:
     default: exact
 extends_documentation_fragment:
   - tenantops.entra.auth
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
+  - tenantops.entra.attributes
 author:
-  - tenantops.entra contributors
+  - tenantops.entra maintainers (@tenantops)
 """
 
 EXAMPLES = r"""
@@ -132,8 +128,13 @@ changes:
   elements: str
   sample: ["PATCH authorizationPolicy: allow_invites_from=admins_and_guest_inviters"]
 applied:
-  description: The writes that were made; on a failure also RV(not_applied).
+  description: The writes that were made.
   returned: changed and not check mode
+  type: list
+  elements: str
+not_applied:
+  description: On a failure, the writes that were not made (nothing after the first failed one is sent).
+  returned: failure
   type: list
   elements: str
 diff:

@@ -87,20 +87,16 @@ options:
     default: 8
 extends_documentation_fragment:
   - tenantops.entra.auth
-attributes:
-  check_mode:
-    support: full
-    details: Lists in RV(exchange_changes) and RV(entra_changes) who would change.
-  diff_mode:
-    support: full
-    details: Counts of hidden and visible users, and the first 20 users that change by name.
+  - tenantops.entra.attributes
 notes:
+  - Check mode lists in RV(exchange_changes) and RV(entra_changes) who would change. Diff mode shows the counts of
+    hidden and visible users and the first 20 users that change by name, not one entry per user of a large tenant.
   - Exchange applies writes with a delay (seconds to minutes); a run started right after another may still read
     the old values and repeat some writes, which is harmless.
   - Microsoft documents no mapping between C(showInAddressList) and C(HiddenFromAddressListsEnabled); the module
     treats them as inverse, as Microsoft's multi-tenant guidance does.
 author:
-  - tenantops.entra contributors
+  - tenantops.entra maintainers (@tenantops)
 """
 
 EXAMPLES = r"""

@@ -17,13 +17,9 @@ description:
     Exchange accepts for app-only access, such as Exchange Recipient Administrator or Global Reader."
 extends_documentation_fragment:
   - tenantops.entra.auth
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
+  - tenantops.entra.attributes.INFO
 author:
-  - tenantops.entra contributors
+  - tenantops.entra maintainers (@tenantops)
 """
 
 EXAMPLES = r"""
@@ -66,7 +62,9 @@ unreconcilable:
   type: list
   elements: dict
 suggestion:
-  description: The current state as the input of M(tenantops.entra.mail_user_visibility) (O(default) and O(rules)).
+  description:
+    - The current state as the input of M(tenantops.entra.mail_user_visibility), that is
+      O(tenantops.entra.mail_user_visibility#module:default) and O(tenantops.entra.mail_user_visibility#module:rules).
   returned: always
   type: dict
   sample: {"default": "hidden", "rules": [{"visibility": "visible", "users": ["4f1c..."]}]}

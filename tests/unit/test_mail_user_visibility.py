@@ -21,7 +21,7 @@ def mail_user(user, hidden):
 
 
 def state(pairs, contacts=None, tenant_of_domain=None):
-    users = [u for u, _ in pairs]
+    users = [user for user, hidden in pairs]
     return {"users": users, "mail_users": {u["id"]: mail_user(u, h) for u, h in pairs if h is not None},
             "contacts": contacts, "tenant_of_domain": tenant_of_domain or {}}
 
@@ -201,9 +201,8 @@ def test_apply_bounds_concurrency_and_continues_past_a_failure():
     assert session.exchange.peak == 4
     assert len(session.exchange.calls) == 40
     error = caught.value
-    assert error.extra["failed_users"][:1] == [{"user": users[5]["id"], "mail": users[5]["mail"],
-                                      "reason": "Exchange POST InvokeCommand Set-MailUser failed: HTTP 404 NotFound: "
-                                                "object not found"}]
+    reason = "Exchange POST InvokeCommand Set-MailUser failed: HTTP 404 NotFound: object not found"
+    assert error.extra["failed_users"][:1] == [{"user": users[5]["id"], "mail": users[5]["mail"], "reason": reason}]
     assert error.applied == ["Set-MailUser -HiddenFromAddressListsEnabled $true on 40 users: 39 of 40 done",
                              "PATCH showInAddressList on 40 Entra users ($batch): 39 of 40 done"]
     assert error.not_applied == [f"Set-MailUser -HiddenFromAddressListsEnabled $true: {users[5]['mail']}",

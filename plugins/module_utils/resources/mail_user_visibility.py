@@ -103,7 +103,7 @@ def mail_of(user: dict) -> str | None:
         return user["mail"].lower()
     upn = user.get("userPrincipalName") or ""
     if "#EXT#" in upn and "_" in upn:
-        local, _, domain = upn.split("#EXT#")[0].rpartition("_")
+        local, domain = upn.split("#EXT#")[0].rsplit("_", 1)
         return f"{local}@{domain}".lower()
     return None
 
