@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 
 from ..errors import ApplyError, GraphError, InputError, ServiceError, TenantOpsError
+from ..compare import is_guid
 from ..graph import odata_key
 from ..plan import Change, Plan
 
@@ -31,7 +32,6 @@ USER_QUERIES = ("userType eq 'Guest'", "userType eq 'Member' and creationType eq
 USER_SELECT = "id,mail,userPrincipalName,userType,showInAddressList,externalUserState"
 MAIL_USER_SELECT = ["ExternalDirectoryObjectId", "Guid", "HiddenFromAddressListsEnabled", "RecipientTypeDetails"]
 CONTACT_SELECT = ["ExternalEmailAddress", "EmailAddresses"]
-GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 DOMAIN = re.compile(r"^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$", re.I)
 MAX_CONCURRENCY = 20          # the HTTP client keeps at most 20 connections
 DIFF_USERS = 20               # users named in the diff; the rest are counted
@@ -73,7 +73,7 @@ def parse_rules(params: dict) -> list:
         rule = Rule(index, raw["visibility"],
                     domains=_values(raw, "domains", where, DOMAIN.match),
                     partner_tenants=_values(raw, "partner_tenants", where,
-                                            lambda v: GUID.match(v) or DOMAIN.match(v) and not v.startswith("*")),
+                                            lambda v: is_guid(v) or DOMAIN.match(v) and not v.startswith("*")),
                     user_types=_values(raw, "user_types", where, lambda v: v in USER_TYPES),
                     users=frozenset(_values(raw, "users", where)))
         if not (rule.domains or rule.partner_tenants or rule.user_types or rule.users):
@@ -171,7 +171,7 @@ async def read_state(session, rules: list, selection) -> dict:
     current = {"users": users, "mail_users": mail_users, "contacts": None, "tenant_of_domain": {}}
     if any(rule.partner_tenants for rule in rules):
         domains = {domain_of(mail_of(u)) for u in users} - {None}
-        domains |= {p for rule in rules for p in rule.partner_tenants if not GUID.match(p)}
+        domains |= {p for rule in rules for p in rule.partner_tenants if not is_guid(p)}
         current["tenant_of_domain"] = await resolve_tenants(session, domains)
     wanted_of = selection(current["tenant_of_domain"])
     if any(u["id"].lower() not in mail_users and wanted_of(u) is not None for u in users):
@@ -190,7 +190,7 @@ async def read(session, params: dict) -> dict:
 def partner_ids(rule: Rule, tenant_of_domain: dict) -> set:
     ids = set()
     for position, value in enumerate(rule.partner_tenants):
-        if GUID.match(value):
+        if is_guid(value):
             ids.add(value)
         elif tenant_of_domain.get(value):
             ids.add(tenant_of_domain[value])
