@@ -16,8 +16,11 @@ $(STAMP): requirements.txt requirements-test.txt
 demo: $(STAMP)
 	$(BIN)/python tools/demo.py
 
+# Three pytest runs: each suite has its own conftest helpers, imported by module name.
 test: $(STAMP)
-	$(BIN)/python -m pytest sandbox/tests tests/unit tests/integration -q -p no:cacheprovider
+	$(BIN)/python -m pytest sandbox/tests -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests/unit -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests/integration -q -p no:cacheprovider
 	$(MAKE) sanity lint
 
 test-sandbox: $(STAMP)
