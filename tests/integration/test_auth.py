@@ -91,17 +91,17 @@ def play(auth_world, collections_path, tmp_path, connection, tasks=(READ,), **kw
 
 
 def test_certificate_from_a_file(auth_world, collections_path, tmp_path):
-    sandbox, folder, _ = auth_world
-    run = play(auth_world, collections_path, tmp_path, dict(endpoints(sandbox), tenant_id=TENANT, client_id=CERT_APP,
-                                                             client_certificate_path=str(folder / "app-key-and-cert.pem")),
-               tasks=(WRITE,))
+    sandbox, folder = auth_world[:2]
+    connection = dict(endpoints(sandbox), tenant_id=TENANT, client_id=CERT_APP,
+                      client_certificate_path=str(folder / "app-key-and-cert.pem"))
+    run = play(auth_world, collections_path, tmp_path, connection, tasks=(WRITE,))
     assert run.rc == 0, run.stdout
     assert run.task("write")["changed"] is True
     assert sandbox.state(TENANT)["policies"]["crossTenantAccessPolicy"]["allowedCloudEndpoints"] == ["microsoftonline.us"]
 
 
 def test_certificate_as_pem_text_is_never_shown(auth_world, collections_path, tmp_path):
-    sandbox, _, pem = auth_world
+    sandbox, pem = auth_world[0], auth_world[2]
     run = play(auth_world, collections_path, tmp_path,
                dict(endpoints(sandbox), tenant_id="authtest.onmicrosoft.com", client_id=CERT_APP,
                     client_certificate=pem), verbosity=4, diff=True)
@@ -111,9 +111,10 @@ def test_certificate_as_pem_text_is_never_shown(auth_world, collections_path, tm
 
 
 def test_workload_identity_federation(auth_world, collections_path, tmp_path):
-    sandbox, folder, _ = auth_world
-    run = play(auth_world, collections_path, tmp_path, dict(endpoints(sandbox), tenant_id=TENANT, client_id=FEDERATED_APP,
-                                                             federated_token_file=str(folder / "federated-token")))
+    sandbox, folder = auth_world[:2]
+    connection = dict(endpoints(sandbox), tenant_id=TENANT, client_id=FEDERATED_APP,
+                      federated_token_file=str(folder / "federated-token"))
+    run = play(auth_world, collections_path, tmp_path, connection)
     assert run.rc == 0, run.stdout
     token_requests = [e for e in sandbox.requests_log()["entries"] if e["service"] == "login" and e["method"] == "POST"]
     assert token_requests and all(e["status"] == 200 for e in token_requests)
