@@ -21,6 +21,7 @@ try:
     import httpx
     from kiota_http.kiota_client_factory import KiotaClientFactory
     from kiota_http.middleware import RetryHandler
+    from kiota_http.middleware.middleware import REQUEST_OPTIONS_KEY
     from kiota_http.middleware.options import RetryHandlerOption
     IMPORT_ERROR = None
 except ImportError:  # reported by require_libraries(), so that a missing library is one clear line
@@ -131,6 +132,9 @@ async def send(client, tokens: TokenProvider, budget: RetryBudget, method: str, 
         refresh_now = False
         try:
             request = client.build_request(method, url, json=json, headers=request_headers, params=params)
+            # msgraph-core's transport runs the middleware (retries included) only for requests that
+            # carry kiota request options; plain httpx requests would bypass it.
+            request.extensions[REQUEST_OPTIONS_KEY] = {}
             response = await read_body(await client.send(request, stream=True))
         except (httpx.TransportError, httpx.StreamError) as exc:
             attempt += 1
