@@ -4,7 +4,9 @@ A sandbox of its own is seeded with an extra tenant whose apps use a certificate
 credential (workload identity) and a managed identity; the keys are made here, per run.
 """
 import datetime
+import json
 import os
+import sys
 import time
 
 import jwt
@@ -170,3 +172,44 @@ def test_missing_permission_names_it(auth_world, collections_path, tmp_path):
     assert run.rc != 0
     message = run.task("write")["msg"]
     assert "HTTP 403" in message and "Policy.ReadWrite.CrossTenantAccess" in message
+
+
+FAKE_AZ = '''#!{python}
+"""A stand-in for the Azure CLI: `az account get-access-token` answered by the sandbox's token
+endpoint with the reader app's credentials (as if that identity had run `az login`)."""
+import json, os, ssl, sys, time, urllib.parse, urllib.request
+with open(os.environ["FAKE_AZ_LOG"], "a") as log:
+    log.write(json.dumps(sys.argv[1:]) + "\\n")
+args = sys.argv[1:]
+resource = args[args.index("--resource") + 1]
+tenant = args[args.index("--tenant") + 1] if "--tenant" in args else os.environ["FAKE_AZ_TENANT"]
+form = urllib.parse.urlencode({{"grant_type": "client_credentials", "client_id": os.environ["FAKE_AZ_CLIENT"],
+                               "client_secret": os.environ["FAKE_AZ_SECRET"], "scope": resource + "/.default"}}).encode()
+context = ssl.create_default_context(cafile=os.environ["FAKE_AZ_CA"])
+url = os.environ["FAKE_AZ_LOGIN"] + "/" + tenant + "/oauth2/v2.0/token"
+with urllib.request.urlopen(urllib.request.Request(url, data=form), context=context) as response:
+    token = json.load(response)
+print(json.dumps({{"accessToken": token["access_token"], "expires_on": int(time.time()) + int(token["expires_in"]),
+                  "tokenType": "Bearer", "tenant": tenant}}))
+'''
+
+
+def test_azure_cli(auth_world, collections_path, tmp_path):
+    """auth_method azure_cli asks `az` for a token for the cloud's Graph resource and the task's tenant."""
+    sandbox = auth_world[0]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake_az = bin_dir / "az"
+    fake_az.write_text(FAKE_AZ.format(python=sys.executable))
+    fake_az.chmod(0o755)
+    log = tmp_path / "az.log"
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "FAKE_AZ_LOG": str(log), "FAKE_AZ_TENANT": TENANT,
+           "FAKE_AZ_CLIENT": READER_APP, "FAKE_AZ_SECRET": READER_SECRET, "FAKE_AZ_CA": sandbox.ca_file,
+           "FAKE_AZ_LOGIN": sandbox.login_url}
+    run = play(auth_world, collections_path, tmp_path, dict(endpoints(sandbox), tenant_id=TENANT, auth_method="azure_cli"),
+               env=env)
+    assert run.rc == 0, run.stdout + run.stderr
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    assert calls and calls[0][:2] == ["account", "get-access-token"]
+    assert calls[0][calls[0].index("--resource") + 1] == "https://graph.microsoft.com"
+    assert calls[0][calls[0].index("--tenant") + 1] == TENANT
