@@ -1,0 +1,56 @@
+"""The modules' documentation is the user's manual: every EXAMPLES task must be accepted by the
+module's own argument spec and pass the unit's input validation.  (That DOCUMENTATION, with its
+fragments, matches the argument spec is ansible-test sanity's validate-modules check.)"""
+import glob
+import importlib
+import os
+
+import pytest
+import yaml
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.tenantops.entra.plugins.module_utils.entry import AUTH_ARGUMENT_SPEC, AUTH_MUTUALLY_EXCLUSIVE
+
+MODULES_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "plugins", "modules")
+MODULE_NAMES = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(MODULES_DIR, "*.py"))
+                      if not p.endswith("__init__.py"))
+
+
+def load(name):
+    return importlib.import_module(f"ansible_collections.tenantops.entra.plugins.modules.{name}")
+
+
+def example_tasks(module, name):
+    fqcn = f"tenantops.entra.{name}"
+    for document in yaml.safe_load_all(module.EXAMPLES):
+        for task in document or []:
+            for block in (task.get("block"), task.get("tasks")):
+                if block:
+                    yield from (t for t in block if fqcn in t)
+            if fqcn in task:
+                yield task
+
+
+def test_every_module_is_in_the_action_group():
+    with open(os.path.join(MODULES_DIR, "..", "..", "meta", "runtime.yml")) as handle:
+        group = yaml.safe_load(handle)["action_groups"]["graph"]
+    assert sorted(group) == MODULE_NAMES
+
+
+@pytest.mark.parametrize("name", MODULE_NAMES)
+def test_examples_are_valid_input(name):
+    module = load(name)
+    tasks = list(example_tasks(module, name))
+    assert tasks, f"{name} has no example using tenantops.entra.{name}"
+    kwargs = dict(getattr(module, "MODULE_KWARGS", {}))
+    validator = ArgumentSpecValidator(module.ARGUMENT_SPEC,
+                                      mutually_exclusive=AUTH_MUTUALLY_EXCLUSIVE + kwargs.pop("mutually_exclusive", []),
+                                      **kwargs)
+    for task in tasks:
+        args = dict(task[f"tenantops.entra.{name}"] or {})
+        args.setdefault("tenant_id", "contoso.onmicrosoft.com")  # examples may rely on module_defaults
+        result = validator.validate(args)
+        assert not result.error_messages, (task.get("name"), result.error_messages)
+        params = result.validated_parameters
+        if not any("{{" in str(value) for value in params.values()):
+            module.UNIT.validate(params, params["tenant_id"])
