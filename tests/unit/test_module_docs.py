@@ -9,7 +9,7 @@ import pytest
 import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.tenantops.entra.plugins.module_utils.entry import AUTH_ARGUMENT_SPEC, AUTH_MUTUALLY_EXCLUSIVE
+from ansible_collections.tenantops.entra.plugins.module_utils.entry import AUTH_MUTUALLY_EXCLUSIVE
 
 MODULES_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "plugins", "modules")
 MODULE_NAMES = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(MODULES_DIR, "*.py"))
