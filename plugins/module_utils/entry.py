@@ -42,13 +42,29 @@ def argument_spec(**options) -> dict:
 
 
 def run_module(unit, spec: dict, **module_kwargs) -> None:
-    """Entry point of every module: parse, run the unit, exit."""
+    """Entry point of every per-resource module: parse, run the unit, exit."""
+    _exit(_module(spec, module_kwargs), lambda module: run(unit, module.params, check_mode=module.check_mode,
+                                                          diff_mode=module._diff))
+
+
+def run_tenant_module(spec: dict) -> None:
+    """Entry point of ``tenant_settings``: the whole tenant in one run."""
+    from .tenant.run import run as run_tenant
+    _exit(_module(spec, {}), lambda module: run_tenant(module.params, check_mode=module.check_mode,
+                                                        diff_mode=module._diff))
+
+
+def _module(spec: dict, module_kwargs: dict) -> AnsibleModule:
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
                            mutually_exclusive=AUTH_MUTUALLY_EXCLUSIVE + module_kwargs.pop("mutually_exclusive", []),
                            **module_kwargs)
     if IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib("msgraph-core and azure-identity"), exception=IMPORT_ERROR)
-    result = run(unit, module.params, check_mode=module.check_mode, diff_mode=module._diff)
+    return module
+
+
+def _exit(module: AnsibleModule, runner) -> None:
+    result = runner(module)
     if result.pop("failed", False):
         module.fail_json(**result)
     module.exit_json(**result)

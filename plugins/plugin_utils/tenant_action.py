@@ -24,18 +24,23 @@ class TenantAction(ActionBase):
     _requires_connection = False
     TRANSFERS_FILES = False
 
+    def argument_spec(self) -> dict:
+        return self.module.ARGUMENT_SPEC
+
+    def execute(self, params: dict, task_vars: dict) -> dict:
+        return run(self.module.UNIT, params, check_mode=bool(self._task.check_mode), diff_mode=bool(self._task.diff))
+
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         module_kwargs = dict(getattr(self.module, "MODULE_KWARGS", {}))
         validator = ArgumentSpecValidator(
-            self.module.ARGUMENT_SPEC,
+            self.argument_spec(),
             mutually_exclusive=AUTH_MUTUALLY_EXCLUSIVE + module_kwargs.pop("mutually_exclusive", []),
             **module_kwargs)
         validated = validator.validate(self._task.args)
         no_log_values = validated._no_log_values
         if validated.error_messages:
             raise AnsibleActionFail(remove_values("; ".join(validated.error_messages), no_log_values))
-        outcome = run(self.module.UNIT, validated.validated_parameters,
-                      check_mode=bool(self._task.check_mode), diff_mode=bool(self._task.diff))
+        outcome = self.execute(validated.validated_parameters, task_vars or {})
         result.update(remove_values(outcome, no_log_values))
         return result

@@ -29,14 +29,14 @@ SYNC_KEYS = ("user_sync_inbound", "display_name")
 # ---------------------------------------------------------------------------------------------
 
 def validate(params: dict, tenant_id: str) -> None:
-    partner = _partner_name(params)
+    partner = partner_name(params)
     if is_guid(partner) and is_guid(tenant_id) and partner.lower() == tenant_id.lower():
         raise InputError("partner", f"{partner} is the tenant itself; a tenant cannot be its own partner")
     _wanted_blocks(params)
     canonical_identity_sync(params.get("identity_synchronization"))
 
 
-def _partner_name(params: dict) -> str:
+def partner_name(params: dict) -> str:
     partner = (params.get("partner") or "").strip()
     if not (is_guid(partner) or DOMAIN_RE.match(partner)):
         raise InputError("partner", f"{partner!r} is neither a tenant id (GUID) nor a domain name")
@@ -124,7 +124,7 @@ async def _tenant_id_of(graph, name: str, *, check_exists: bool) -> str:
 async def read(session, params: dict) -> dict:
     graph, state = session.graph, _state(params)
     # A partner being removed may belong to a tenant that no longer exists: only resolve it.
-    partner_id = await _tenant_id_of(graph, _partner_name(params), check_exists=state == "present")
+    partner_id = await _tenant_id_of(graph, partner_name(params), check_exists=state == "present")
     own = session.settings.tenant_id
     own_id = own.lower() if is_guid(own) else await _tenant_id_of(graph, own, check_exists=True)
     path = f"{PARTNERS}/{partner_id}"

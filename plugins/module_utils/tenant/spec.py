@@ -1,0 +1,193 @@
+"""The typed shape of a tenant's desired state: one source for the module's argument spec, its
+documentation and the role's argument spec (``tools/gen_tenant_spec.py`` writes the last two).
+
+Each option is a dict in Ansible's argument-spec form plus a ``description``; :func:`argspec`
+strips the descriptions.  No option has a default: a layer leaves unset what it does not manage,
+and the defaults apply after the layers are merged (``model.py``).
+"""
+from __future__ import annotations
+
+import copy
+
+from ..resources.cross_tenant_settings import (ACCESS_TYPES, DEFAULT_BLOCKS, PARTNER_BLOCKS, FlagsBlock,
+                                               IdentityProviderBlock, TargetsBlock, FALLBACK_IDENTITY_PROVIDERS,
+                                               PRIMARY_IDENTITY_PROVIDERS)
+from ..resources.cross_tenant_policy import CLOUD_ENDPOINTS
+from ..resources.guest_invitation import SETTINGS as GUEST_SETTINGS, STRICTNESS
+
+GRAPH_PAGE = "https://learn.microsoft.com/graph/api/resources/"
+
+
+def _opt(type_: str, description, **more) -> dict:
+    return {"type": type_, "description": description if isinstance(description, list) else [description], **more}
+
+
+def _half(name: str, what: str) -> dict:
+    return _opt("dict", f"C({name}): {what}", required=True, options={
+        "access_type": _opt("str", "V(allowed) or V(blocked): the access the listed targets get; everyone else "
+                                   "gets the opposite.", required=True, choices=list(ACCESS_TYPES)),
+        "targets": _opt("list", ["A non-empty list, compared as a set. Each target is a bare reserved value or "
+                                 "application id, or a dict C({target: <id or reserved value>, target_type: "
+                                 "user|group|application}).",
+                                 "A user or group object id must use the dict form (a bare GUID could be either)."],
+                        required=True, elements="raw"),
+    })
+
+
+def _targets_block(block: TargetsBlock, option: str) -> dict:
+    return _opt("dict", [f"Graph C({block.graph_name}), replaced whole (give both keys). See "
+                         f"M(tenantops.entra.cross_tenant_access_default) for the rules Graph applies."],
+                options={
+                    "users_and_groups": _half("usersAndGroups", "which users and groups (V(AllUsers) or object ids)."),
+                    "applications": _half("applications", "which applications (V(AllApplications), "
+                                                          "V(AllMicrosoftApps), V(Office365) or application ids)."),
+                })
+
+
+def _flags_block(block: FlagsBlock, option: str) -> dict:
+    return _opt("dict", f"Graph C({block.graph_name}), replaced whole (give every flag).",
+                options={flag: _opt("bool", f"Graph C({prop}).", required=True) for flag, prop in block.flags.items()})
+
+
+def _identity_provider_block(block: IdentityProviderBlock, option: str) -> dict:
+    return _opt("dict", f"Graph C({block.graph_name}), replaced whole.", options={
+        "primary_identity_provider_precedence_order": _opt(
+            "list", "The primary identity providers in the order they are tried.", required=True, elements="str",
+            choices=list(PRIMARY_IDENTITY_PROVIDERS)),
+        "fallback_identity_provider": _opt("str", "The identity provider used when no primary one applies.",
+                                           required=True, choices=list(FALLBACK_IDENTITY_PROVIDERS)),
+    })
+
+
+def block_option(option: str, block) -> dict:
+    """The typed option of one setting block, from the block's own description of itself."""
+    if hasattr(block, "argument_spec"):
+        return block.argument_spec(option)
+    for kind, build in ((TargetsBlock, _targets_block), (FlagsBlock, _flags_block),
+                        (IdentityProviderBlock, _identity_provider_block)):
+        if isinstance(block, kind):
+            return build(block, option)
+    raise TypeError(f"no argument spec for the block {option}")
+
+
+def _default_options() -> dict:
+    options = {"state": _opt("str", ["V(present) applies the blocks given; V(reset) restores the service default "
+                                     "(no block may be given then).", "Defaults to V(present) after merging."],
+                             choices=["present", "reset"])}
+    options.update({option: block_option(option, block) for option, block in DEFAULT_BLOCKS.items()})
+    return options
+
+
+def _partner_options() -> dict:
+    options = {
+        "partner": _opt("str", "The partner organization: its tenant id or one of its verified domains. Entries of "
+                               "all layers with the same partner (case-insensitively) are merged.", required=True),
+        "state": _opt("str", ["V(present) manages the partner with the settings given; V(absent) removes it "
+                              "(identity synchronization first).", "Defaults to V(present) after merging."],
+                      choices=["present", "absent"]),
+        "inherit": _opt("list", ["Blocks this partner inherits from the default (Graph C(null)). A later layer's "
+                                 "block replaces an earlier layer's V(inherit), and the other way round."],
+                        elements="str", choices=list(PARTNER_BLOCKS)),
+        "identity_synchronization": _opt("dict", [
+            "Cross-tenant synchronization of users from the partner into this tenant "
+            f"(L(crossTenantIdentitySyncPolicyPartner,{GRAPH_PAGE}crosstenantidentitysyncpolicypartner))."],
+            options={"state": _opt("str", "V(absent) removes the synchronization policy. Defaults to V(present).",
+                                   choices=["present", "absent"]),
+                     "user_sync_inbound": _opt("bool", "Whether users may be synchronized in from the partner "
+                                                       "(required unless O(state=absent))."),
+                     "display_name": _opt("str", "A name for the policy; kept as it is when not given.")}),
+    }
+    options.update({option: block_option(option, block) for option, block in PARTNER_BLOCKS.items()})
+    return options
+
+
+def _guest_invitation_options() -> dict:
+    options = {}
+    for setting in GUEST_SETTINGS:
+        values = [v for v in setting.order if not isinstance(v, bool)]
+        extra = {"choices": values} if values else {}
+        options[setting.option] = _opt("str" if values else "bool",
+                                       f"See M(tenantops.entra.guest_invitation_settings) O({setting.option}).", **extra)
+    options["strictness"] = _opt("str", ["V(exact) sets each value given; V(at_least) leaves a tenant that is already "
+                                         "stricter alone (and reports it).", "Defaults to V(exact) after merging."],
+                                 choices=list(STRICTNESS))
+    return options
+
+
+def _guest_visibility_options() -> dict:
+    return {
+        "default": _opt("str", "The visibility of external users no rule matches; unset leaves them unmanaged.",
+                        choices=["visible", "hidden"]),
+        "rules": _opt("list", ["Ordered rules, the first that matches wins; replaced whole by a later layer.",
+                               "See M(tenantops.entra.mail_user_visibility) O(rules)."], elements="dict", options={
+            "visibility": _opt("str", "What matching users get.", required=True, choices=["visible", "hidden"]),
+            "domains": _opt("list", "Mail domains (V(*.example.com) for subdomains).", elements="str"),
+            "partner_tenants": _opt("list", "Tenants (id or domain) that own the user's mail domain.", elements="str"),
+            "user_types": _opt("list", "V(guest) or V(external_member).", elements="str",
+                               choices=["guest", "external_member"]),
+            "users": _opt("list", "Mail addresses or object ids.", elements="str"),
+        }),
+        "concurrency": _opt("int", "Exchange writes in flight at once (1 to 20). Defaults to 8 after merging."),
+    }
+
+
+def _partner_management_options() -> dict:
+    return {
+        "authoritative": _opt("bool", ["Remove the tenant's partners that the merged desired state does not name.",
+                                       "Never removes service-provider partners (Microsoft documents that they "
+                                       "cannot be removed) nor those in O(protected). Defaults to V(false)."]),
+        "protected": _opt("list", "Partners (tenant id or domain) an authoritative run never removes.", elements="str"),
+        "max_deletions": _opt("int", ["An authoritative run that would remove more partners than this fails before "
+                                      "any write. Defaults to 5 after merging."]),
+    }
+
+
+def layer_options() -> dict:
+    """The options of one layer of a tenant's desired state."""
+    return {
+        "allowed_cloud_endpoints": _opt("list", "The Microsoft clouds users may collaborate with (Graph "
+                                                "C(allowedCloudEndpoints)); replaced whole.",
+                                        elements="str", choices=list(CLOUD_ENDPOINTS)),
+        "cross_tenant_default": _opt("dict", "The default cross-tenant access settings; each block replaced whole.",
+                                     options=_default_options()),
+        "partners": _opt("list", "Partner organizations, merged across layers by O(partners[].partner).",
+                         elements="dict", options=_partner_options()),
+        "partner_management": _opt("dict", "Whether the partner list is authoritative.",
+                                   options=_partner_management_options()),
+        "guest_invitation": _opt("dict", "Guest invitation settings; merged setting by setting.",
+                                 options=_guest_invitation_options()),
+        "guest_visibility": _opt("dict", "Guests' visibility in the Exchange address list.",
+                                 options=_guest_visibility_options()),
+    }
+
+
+def relationship_options() -> dict:
+    """One relationship between two inventory tenants, declared once for both sides."""
+    return {
+        "members": _opt("list", "The two inventory tenants (inventory host names).", required=True, elements="dict",
+                        options={"tenant": _opt("str", "The inventory host name of the tenant.", required=True),
+                                 "groups": _opt("list", ["Object ids of this tenant's groups that take part in B2B "
+                                                         "direct connect; all users when unset."], elements="str")}),
+        "b2b_direct_connect": _opt("bool", "Allow B2B direct connect (Teams shared channels) both ways, on both "
+                                           "sides: each side's outbound and the other's inbound."),
+        "inbound_trust": _opt("dict", "What each side trusts of the other's sign-ins.", options={
+            "is_mfa_accepted": _opt("bool", "Trust the other tenant's MFA.", required=True),
+            "is_compliant_device_accepted": _opt("bool", "Trust its compliant devices.", required=True),
+            "is_hybrid_azure_ad_joined_device_accepted": _opt("bool", "Trust its hybrid-joined devices.",
+                                                              required=True)}),
+        "sync_users_from": _opt("list", ["Members whose users are synchronized into the other member "
+                                         "(cross-tenant synchronization): the target allows inbound sync and "
+                                         "automatic redemption, the source allows outbound automatic redemption."],
+                                elements="str"),
+    }
+
+
+def argspec(options: dict) -> dict:
+    """``options`` without descriptions: what ArgumentSpecValidator and AnsibleModule take."""
+    out = {}
+    for name, option in options.items():
+        option = {k: copy.deepcopy(v) for k, v in option.items() if k != "description"}
+        if "options" in option:
+            option["options"] = argspec(option["options"])
+        out[name] = option
+    return out
