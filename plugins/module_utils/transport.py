@@ -12,6 +12,7 @@ import asyncio
 import ssl
 import time
 import uuid
+import weakref
 
 import traceback
 
@@ -87,6 +88,11 @@ def build_http_client(ca_bundle: str | None, timeout: float, budget: RetryBudget
     return KiotaClientFactory.create_with_custom_middleware(middleware, client=client)
 
 
+# One lock per credential, shared by its token providers (Graph, Exchange): MSAL discovers the
+# authority on a credential's first token, and two first tokens fetched at once discover it twice.
+_CREDENTIAL_LOCKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 class TokenProvider:
     """Access tokens for one resource from a synchronous azure-identity credential, cached until
     two minutes before expiry.  Fetching runs in a thread so that the event loop keeps going."""
@@ -95,7 +101,7 @@ class TokenProvider:
         self.credential = credential
         self.scope = scope
         self._token = None
-        self._lock = asyncio.Lock()
+        self._lock = _CREDENTIAL_LOCKS.setdefault(credential, asyncio.Lock())
 
     async def token(self, *, refresh: bool = False) -> str:
         async with self._lock:
