@@ -9,881 +9,902 @@ options:
   tenant_name:
     type: str
     description:
-    - How the tenant is named in messages and summaries (the inventory host name); defaults to O(tenant_id).
-    - Relationships name their members by it.
+      - How the tenant is named in messages and summaries (the inventory host name); defaults to O(tenant_id).
+      - Relationships name their members by it.
   layers:
     type: list
     description:
-    - The layers of the tenant's desired state, lowest first (fleet baseline, group layers, the tenant's own).
-    - 'They merge key by key: a setting block and a list are replaced whole by a later layer, partners merge by
-      O(layers[].settings.partners[].partner) and then block by block. See the collection''s C(docs/inventory.md).'
+      - The layers of the tenant's desired state, lowest first (fleet baseline, group layers, the tenant's own).
+      - 'They merge key by key: a setting block and a list are replaced whole by a later layer, partners merge by
+        O(layers[].settings.partners[].partner) and then block by block. See the collection''s C(docs/inventory.md).'
     elements: dict
     default: []
     suboptions:
       name:
         type: str
         description:
-        - The layer's name, shown with each error found in it (e.g. the variable it comes from).
+          - The layer's name, shown with each error found in it (e.g. the variable it comes from).
         required: true
       settings:
         type: dict
         description:
-        - The settings this layer gives; what it leaves unset, it does not manage.
+          - The settings this layer gives; what it leaves unset, it does not manage.
         suboptions:
           allowed_cloud_endpoints:
             type: list
             description:
-            - The Microsoft clouds users may collaborate with (Graph C(allowedCloudEndpoints)); replaced whole.
+              - The Microsoft clouds users may collaborate with (Graph C(allowedCloudEndpoints)); replaced whole.
             elements: str
             choices:
-            - microsoftonline.com
-            - microsoftonline.us
-            - partner.microsoftonline.cn
+              - microsoftonline.com
+              - microsoftonline.us
+              - partner.microsoftonline.cn
           cross_tenant_default:
             type: dict
             description:
-            - The default cross-tenant access settings; each block replaced whole.
+              - The default cross-tenant access settings; each block replaced whole.
             suboptions:
               state:
                 type: str
                 description:
-                - V(present) applies the blocks given; V(reset) restores the service default (no block may be given
-                  then).
-                - Defaults to V(present) after merging.
+                  - V(present) applies the blocks given; V(reset) restores the service default (no block may be
+                    given then).
+                  - Defaults to V(present) after merging.
                 choices:
-                - present
-                - reset
+                  - present
+                  - reset
               b2b_collaboration_inbound:
                 type: dict
                 description:
-                - Graph C(b2bCollaborationInbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
-                  for the rules Graph applies.
+                  - Graph C(b2bCollaborationInbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
+                    for the rules Graph applies.
                 suboptions:
                   users_and_groups:
                     type: dict
                     description:
-                    - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
+                      - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
                     required: true
                     suboptions:
                       access_type:
                         type: str
                         description:
-                        - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the opposite.'
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
                         required: true
                         choices:
-                        - allowed
-                        - blocked
+                          - allowed
+                          - blocked
                       targets:
                         type: list
                         description:
-                        - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
-                          id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
-                        - A user or group object id must use the dict form (a bare GUID could be either).
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
                   applications:
                     type: dict
                     description:
-                    - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
-                      or application ids).'
+                      - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
+                        or application ids).'
                     required: true
                     suboptions:
                       access_type:
                         type: str
                         description:
-                        - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the opposite.'
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
                         required: true
                         choices:
-                        - allowed
-                        - blocked
+                          - allowed
+                          - blocked
                       targets:
                         type: list
                         description:
-                        - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
-                          id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
-                        - A user or group object id must use the dict form (a bare GUID could be either).
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
               b2b_collaboration_outbound:
                 type: dict
                 description:
-                - Graph C(b2bCollaborationOutbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
-                  for the rules Graph applies.
+                  - Graph C(b2bCollaborationOutbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
+                    for the rules Graph applies.
                 suboptions:
                   users_and_groups:
                     type: dict
                     description:
-                    - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
+                      - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
                     required: true
                     suboptions:
                       access_type:
                         type: str
                         description:
-                        - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the opposite.'
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
                         required: true
                         choices:
-                        - allowed
-                        - blocked
+                          - allowed
+                          - blocked
                       targets:
                         type: list
                         description:
-                        - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
-                          id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
-                        - A user or group object id must use the dict form (a bare GUID could be either).
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
                   applications:
                     type: dict
                     description:
-                    - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
-                      or application ids).'
+                      - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
+                        or application ids).'
                     required: true
                     suboptions:
                       access_type:
                         type: str
                         description:
-                        - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the opposite.'
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
                         required: true
                         choices:
-                        - allowed
-                        - blocked
+                          - allowed
+                          - blocked
                       targets:
                         type: list
                         description:
-                        - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
-                          id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
-                        - A user or group object id must use the dict form (a bare GUID could be either).
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
               b2b_direct_connect_inbound:
                 type: dict
                 description:
-                - Graph C(b2bDirectConnectInbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
-                  for the rules Graph applies.
+                  - Graph C(b2bDirectConnectInbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
+                    for the rules Graph applies.
                 suboptions:
                   users_and_groups:
                     type: dict
                     description:
-                    - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
+                      - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
                     required: true
                     suboptions:
                       access_type:
                         type: str
                         description:
-                        - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the opposite.'
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
                         required: true
                         choices:
-                        - allowed
-                        - blocked
+                          - allowed
+                          - blocked
                       targets:
                         type: list
                         description:
-                        - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
-                          id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
-                        - A user or group object id must use the dict form (a bare GUID could be either).
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
                   applications:
                     type: dict
                     description:
-                    - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
-                      or application ids).'
+                      - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
+                        or application ids).'
                     required: true
                     suboptions:
                       access_type:
                         type: str
                         description:
-                        - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the opposite.'
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
                         required: true
                         choices:
-                        - allowed
-                        - blocked
+                          - allowed
+                          - blocked
                       targets:
                         type: list
                         description:
-                        - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
-                          id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
-                        - A user or group object id must use the dict form (a bare GUID could be either).
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
               b2b_direct_connect_outbound:
                 type: dict
                 description:
-                - Graph C(b2bDirectConnectOutbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
-                  for the rules Graph applies.
+                  - Graph C(b2bDirectConnectOutbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
+                    for the rules Graph applies.
                 suboptions:
                   users_and_groups:
                     type: dict
                     description:
-                    - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
+                      - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
                     required: true
                     suboptions:
                       access_type:
                         type: str
                         description:
-                        - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the opposite.'
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
                         required: true
                         choices:
-                        - allowed
-                        - blocked
+                          - allowed
+                          - blocked
                       targets:
                         type: list
                         description:
-                        - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
-                          id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
-                        - A user or group object id must use the dict form (a bare GUID could be either).
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
                   applications:
                     type: dict
                     description:
-                    - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
-                      or application ids).'
+                      - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
+                        or application ids).'
                     required: true
                     suboptions:
                       access_type:
                         type: str
                         description:
-                        - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the opposite.'
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
                         required: true
                         choices:
-                        - allowed
-                        - blocked
+                          - allowed
+                          - blocked
                       targets:
                         type: list
                         description:
-                        - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
-                          id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
-                        - A user or group object id must use the dict form (a bare GUID could be either).
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
               tenant_restrictions:
                 type: dict
                 description:
-                - Graph C(tenantRestrictions), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
-                  for the rules Graph applies.
+                  - Graph C(tenantRestrictions), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
+                    for the rules Graph applies.
                 suboptions:
                   users_and_groups:
                     type: dict
                     description:
-                    - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
+                      - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
                     required: true
                     suboptions:
                       access_type:
                         type: str
                         description:
-                        - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the opposite.'
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
                         required: true
                         choices:
-                        - allowed
-                        - blocked
+                          - allowed
+                          - blocked
                       targets:
                         type: list
                         description:
-                        - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
-                          id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
-                        - A user or group object id must use the dict form (a bare GUID could be either).
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
                   applications:
                     type: dict
                     description:
-                    - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
-                      or application ids).'
+                      - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
+                        or application ids).'
                     required: true
                     suboptions:
                       access_type:
                         type: str
                         description:
-                        - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the opposite.'
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
                         required: true
                         choices:
-                        - allowed
-                        - blocked
+                          - allowed
+                          - blocked
                       targets:
                         type: list
                         description:
-                        - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
-                          id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
-                        - A user or group object id must use the dict form (a bare GUID could be either).
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
               inbound_trust:
                 type: dict
                 description:
-                - Graph C(inboundTrust), replaced whole (give every flag).
+                  - Graph C(inboundTrust), replaced whole (give every flag).
                 suboptions:
                   is_mfa_accepted:
                     type: bool
                     description:
-                    - Graph C(isMfaAccepted).
+                      - Graph C(isMfaAccepted).
                     required: true
                   is_compliant_device_accepted:
                     type: bool
                     description:
-                    - Graph C(isCompliantDeviceAccepted).
+                      - Graph C(isCompliantDeviceAccepted).
                     required: true
                   is_hybrid_azure_ad_joined_device_accepted:
                     type: bool
                     description:
-                    - Graph C(isHybridAzureADJoinedDeviceAccepted).
+                      - Graph C(isHybridAzureADJoinedDeviceAccepted).
                     required: true
               invitation_redemption_identity_provider_configuration:
                 type: dict
                 description:
-                - Graph C(invitationRedemptionIdentityProviderConfiguration), replaced whole.
+                  - Graph C(invitationRedemptionIdentityProviderConfiguration), replaced whole.
                 suboptions:
                   primary_identity_provider_precedence_order:
                     type: list
                     description:
-                    - The primary identity providers in the order they are tried.
+                      - The primary identity providers in the order they are tried.
                     required: true
                     elements: str
                     choices:
-                    - externalFederation
-                    - azureActiveDirectory
-                    - socialIdentityProviders
+                      - externalFederation
+                      - azureActiveDirectory
+                      - socialIdentityProviders
                   fallback_identity_provider:
                     type: str
                     description:
-                    - The identity provider used when no primary one applies.
+                      - The identity provider used when no primary one applies.
                     required: true
                     choices:
-                    - defaultConfiguredIdp
-                    - emailOneTimePasscode
-                    - microsoftAccount
+                      - defaultConfiguredIdp
+                      - emailOneTimePasscode
+                      - microsoftAccount
           partners:
             type: list
             description:
-            - Partner organizations, merged across layers by O(partners[].partner).
+              - Partner organizations, merged across layers by C(partners[].partner).
             elements: dict
             suboptions:
               partner:
                 type: str
                 description:
-                - 'The partner organization: its tenant id or one of its verified domains. Entries of all layers
-                  with the same partner (case-insensitively) are merged.'
+                  - 'The partner organization: its tenant id or one of its verified domains. Entries of all layers
+                    with the same partner (case-insensitively) are merged.'
                 required: true
               state:
                 type: str
                 description:
-                - V(present) manages the partner with the settings given; V(absent) removes it (identity synchronization
-                  first).
-                - Defaults to V(present) after merging.
+                  - V(present) manages the partner with the settings given; V(absent) removes it (identity synchronization
+                    first).
+                  - Defaults to V(present) after merging.
                 choices:
-                - present
-                - absent
+                  - present
+                  - absent
               inherit:
                 type: list
                 description:
-                - Blocks this partner inherits from the default (Graph C(null)). A later layer's block replaces
-                  an earlier layer's V(inherit), and the other way round.
+                  - Blocks this partner inherits from the default (Graph C(null)). A later layer's block replaces
+                    an earlier layer's V(inherit), and the other way round.
                 elements: str
                 choices:
-                - b2b_collaboration_inbound
-                - b2b_collaboration_outbound
-                - b2b_direct_connect_inbound
-                - b2b_direct_connect_outbound
-                - tenant_restrictions
-                - inbound_trust
-                - automatic_user_consent_settings
+                  - b2b_collaboration_inbound
+                  - b2b_collaboration_outbound
+                  - b2b_direct_connect_inbound
+                  - b2b_direct_connect_outbound
+                  - tenant_restrictions
+                  - inbound_trust
+                  - automatic_user_consent_settings
               identity_synchronization:
                 type: dict
                 description:
-                - Cross-tenant synchronization of users from the partner into this tenant (L(crossTenantIdentitySyncPolicyPartner,https://learn.microsoft.com/graph/api/resources/crosstenantidentitysyncpolicypartner)).
+                  - 'Cross-tenant synchronization of users from the partner into this tenant (Graph C(crossTenantIdentitySyncPolicyPartner)):'
+                  - U(https://learn.microsoft.com/graph/api/resources/crosstenantidentitysyncpolicypartner)
                 suboptions:
                   state:
                     type: str
                     description:
-                    - V(absent) removes the synchronization policy. Defaults to V(present).
+                      - V(absent) removes the synchronization policy. Defaults to V(present).
                     choices:
-                    - present
-                    - absent
+                      - present
+                      - absent
                   user_sync_inbound:
                     type: bool
                     description:
-                    - Whether users may be synchronized in from the partner (required unless O(state=absent)).
+                      - Whether users may be synchronized in from the partner (required unless C(state=absent)).
                   display_name:
                     type: str
                     description:
-                    - A name for the policy; kept as it is when not given.
+                      - A name for the policy; kept as it is when not given.
               b2b_collaboration_inbound:
                 type: dict
                 description:
-                - Graph C(b2bCollaborationInbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
-                  for the rules Graph applies.
+                  - Graph C(b2bCollaborationInbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
+                    for the rules Graph applies.
                 suboptions:
                   users_and_groups:
                     type: dict
                     description:
-                    - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
+                      - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
                     required: true
                     suboptions:
                       access_type:
                         type: str
                         description:
-                        - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the opposite.'
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
                         required: true
                         choices:
-                        - allowed
-                        - blocked
+                          - allowed
+                          - blocked
                       targets:
                         type: list
                         description:
-                        - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
-                          id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
-                        - A user or group object id must use the dict form (a bare GUID could be either).
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
                   applications:
                     type: dict
                     description:
-                    - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
-                      or application ids).'
+                      - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
+                        or application ids).'
                     required: true
                     suboptions:
                       access_type:
                         type: str
                         description:
-                        - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the opposite.'
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
                         required: true
                         choices:
-                        - allowed
-                        - blocked
+                          - allowed
+                          - blocked
                       targets:
                         type: list
                         description:
-                        - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
-                          id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
-                        - A user or group object id must use the dict form (a bare GUID could be either).
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
               b2b_collaboration_outbound:
                 type: dict
                 description:
-                - Graph C(b2bCollaborationOutbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
-                  for the rules Graph applies.
+                  - Graph C(b2bCollaborationOutbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
+                    for the rules Graph applies.
                 suboptions:
                   users_and_groups:
                     type: dict
                     description:
-                    - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
+                      - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
                     required: true
                     suboptions:
                       access_type:
                         type: str
                         description:
-                        - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the opposite.'
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
                         required: true
                         choices:
-                        - allowed
-                        - blocked
+                          - allowed
+                          - blocked
                       targets:
                         type: list
                         description:
-                        - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
-                          id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
-                        - A user or group object id must use the dict form (a bare GUID could be either).
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
                   applications:
                     type: dict
                     description:
-                    - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
-                      or application ids).'
+                      - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
+                        or application ids).'
                     required: true
                     suboptions:
                       access_type:
                         type: str
                         description:
-                        - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the opposite.'
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
                         required: true
                         choices:
-                        - allowed
-                        - blocked
+                          - allowed
+                          - blocked
                       targets:
                         type: list
                         description:
-                        - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
-                          id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
-                        - A user or group object id must use the dict form (a bare GUID could be either).
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
               b2b_direct_connect_inbound:
                 type: dict
                 description:
-                - Graph C(b2bDirectConnectInbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
-                  for the rules Graph applies.
+                  - Graph C(b2bDirectConnectInbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
+                    for the rules Graph applies.
                 suboptions:
                   users_and_groups:
                     type: dict
                     description:
-                    - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
+                      - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
                     required: true
                     suboptions:
                       access_type:
                         type: str
                         description:
-                        - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the opposite.'
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
                         required: true
                         choices:
-                        - allowed
-                        - blocked
+                          - allowed
+                          - blocked
                       targets:
                         type: list
                         description:
-                        - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
-                          id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
-                        - A user or group object id must use the dict form (a bare GUID could be either).
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
                   applications:
                     type: dict
                     description:
-                    - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
-                      or application ids).'
+                      - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
+                        or application ids).'
                     required: true
                     suboptions:
                       access_type:
                         type: str
                         description:
-                        - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the opposite.'
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
                         required: true
                         choices:
-                        - allowed
-                        - blocked
+                          - allowed
+                          - blocked
                       targets:
                         type: list
                         description:
-                        - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
-                          id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
-                        - A user or group object id must use the dict form (a bare GUID could be either).
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
               b2b_direct_connect_outbound:
                 type: dict
                 description:
-                - Graph C(b2bDirectConnectOutbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
-                  for the rules Graph applies.
+                  - Graph C(b2bDirectConnectOutbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
+                    for the rules Graph applies.
                 suboptions:
                   users_and_groups:
                     type: dict
                     description:
-                    - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
+                      - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
                     required: true
                     suboptions:
                       access_type:
                         type: str
                         description:
-                        - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the opposite.'
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
                         required: true
                         choices:
-                        - allowed
-                        - blocked
+                          - allowed
+                          - blocked
                       targets:
                         type: list
                         description:
-                        - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
-                          id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
-                        - A user or group object id must use the dict form (a bare GUID could be either).
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
                   applications:
                     type: dict
                     description:
-                    - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
-                      or application ids).'
+                      - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
+                        or application ids).'
                     required: true
                     suboptions:
                       access_type:
                         type: str
                         description:
-                        - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the opposite.'
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
                         required: true
                         choices:
-                        - allowed
-                        - blocked
+                          - allowed
+                          - blocked
                       targets:
                         type: list
                         description:
-                        - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
-                          id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
-                        - A user or group object id must use the dict form (a bare GUID could be either).
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
               tenant_restrictions:
                 type: dict
                 description:
-                - Graph C(tenantRestrictions), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
-                  for the rules Graph applies.
+                  - Graph C(tenantRestrictions), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
+                    for the rules Graph applies.
                 suboptions:
                   users_and_groups:
                     type: dict
                     description:
-                    - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
+                      - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
                     required: true
                     suboptions:
                       access_type:
                         type: str
                         description:
-                        - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the opposite.'
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
                         required: true
                         choices:
-                        - allowed
-                        - blocked
+                          - allowed
+                          - blocked
                       targets:
                         type: list
                         description:
-                        - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
-                          id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
-                        - A user or group object id must use the dict form (a bare GUID could be either).
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
                   applications:
                     type: dict
                     description:
-                    - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
-                      or application ids).'
+                      - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
+                        or application ids).'
                     required: true
                     suboptions:
                       access_type:
                         type: str
                         description:
-                        - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the opposite.'
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
                         required: true
                         choices:
-                        - allowed
-                        - blocked
+                          - allowed
+                          - blocked
                       targets:
                         type: list
                         description:
-                        - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
-                          id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
-                        - A user or group object id must use the dict form (a bare GUID could be either).
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
               inbound_trust:
                 type: dict
                 description:
-                - Graph C(inboundTrust), replaced whole (give every flag).
+                  - Graph C(inboundTrust), replaced whole (give every flag).
                 suboptions:
                   is_mfa_accepted:
                     type: bool
                     description:
-                    - Graph C(isMfaAccepted).
+                      - Graph C(isMfaAccepted).
                     required: true
                   is_compliant_device_accepted:
                     type: bool
                     description:
-                    - Graph C(isCompliantDeviceAccepted).
+                      - Graph C(isCompliantDeviceAccepted).
                     required: true
                   is_hybrid_azure_ad_joined_device_accepted:
                     type: bool
                     description:
-                    - Graph C(isHybridAzureADJoinedDeviceAccepted).
+                      - Graph C(isHybridAzureADJoinedDeviceAccepted).
                     required: true
               automatic_user_consent_settings:
                 type: dict
                 description:
-                - Graph C(automaticUserConsentSettings), replaced whole (give every flag).
+                  - Graph C(automaticUserConsentSettings), replaced whole (give every flag).
                 suboptions:
                   inbound_allowed:
                     type: bool
                     description:
-                    - Graph C(inboundAllowed).
+                      - Graph C(inboundAllowed).
                     required: true
                   outbound_allowed:
                     type: bool
                     description:
-                    - Graph C(outboundAllowed).
+                      - Graph C(outboundAllowed).
                     required: true
           partner_management:
             type: dict
             description:
-            - Whether the partner list is authoritative.
+              - Whether the partner list is authoritative.
             suboptions:
               authoritative:
                 type: bool
                 description:
-                - Remove the tenant's partners that the merged desired state does not name.
-                - Never removes service-provider partners (Microsoft documents that they cannot be removed) nor
-                  those in O(protected). Defaults to V(false).
+                  - Remove the tenant's partners that the merged desired state does not name.
+                  - Never removes service-provider partners (Microsoft documents that they cannot be removed) nor
+                    those in C(protected). Defaults to V(false).
               protected:
                 type: list
                 description:
-                - Partners (tenant id or domain) an authoritative run never removes.
+                  - Partners (tenant id or domain) an authoritative run never removes.
                 elements: str
               max_deletions:
                 type: int
                 description:
-                - An authoritative run that would remove more partners than this fails before any write. Defaults
-                  to 5 after merging.
+                  - An authoritative run that would remove more partners than this fails before any write. Defaults
+                    to 5 after merging.
           guest_invitation:
             type: dict
             description:
-            - Guest invitation settings; merged setting by setting.
+              - Guest invitation settings; merged setting by setting.
             suboptions:
               allow_invites_from:
                 type: str
                 description:
-                - See M(tenantops.entra.guest_invitation_settings) O(allow_invites_from).
+                  - See M(tenantops.entra.guest_invitation_settings) C(allow_invites_from).
                 choices:
-                - everyone
-                - admins_guest_inviters_and_all_members
-                - admins_and_guest_inviters
-                - none
+                  - everyone
+                  - admins_guest_inviters_and_all_members
+                  - admins_and_guest_inviters
+                  - none
               guest_user_access:
                 type: str
                 description:
-                - See M(tenantops.entra.guest_invitation_settings) O(guest_user_access).
+                  - See M(tenantops.entra.guest_invitation_settings) C(guest_user_access).
                 choices:
-                - same_as_members
-                - limited
-                - restricted
+                  - same_as_members
+                  - limited
+                  - restricted
               allow_email_verified_users_to_join:
                 type: bool
                 description:
-                - See M(tenantops.entra.guest_invitation_settings) O(allow_email_verified_users_to_join).
+                  - See M(tenantops.entra.guest_invitation_settings) C(allow_email_verified_users_to_join).
               allowed_to_sign_up_email_based_subscriptions:
                 type: bool
                 description:
-                - See M(tenantops.entra.guest_invitation_settings) O(allowed_to_sign_up_email_based_subscriptions).
+                  - See M(tenantops.entra.guest_invitation_settings) C(allowed_to_sign_up_email_based_subscriptions).
               email_one_time_passcode:
                 type: str
                 description:
-                - See M(tenantops.entra.guest_invitation_settings) O(email_one_time_passcode).
+                  - See M(tenantops.entra.guest_invitation_settings) C(email_one_time_passcode).
                 choices:
-                - enabled
-                - default
-                - disabled
+                  - enabled
+                  - default
+                  - disabled
               self_service_sign_up:
                 type: bool
                 description:
-                - See M(tenantops.entra.guest_invitation_settings) O(self_service_sign_up).
+                  - See M(tenantops.entra.guest_invitation_settings) C(self_service_sign_up).
               strictness:
                 type: str
                 description:
-                - V(exact) sets each value given; V(at_least) leaves a tenant that is already stricter alone (and
-                  reports it).
-                - Defaults to V(exact) after merging.
+                  - V(exact) sets each value given; V(at_least) leaves a tenant that is already stricter alone (and
+                    reports it).
+                  - Defaults to V(exact) after merging.
                 choices:
-                - exact
-                - at_least
+                  - exact
+                  - at_least
           guest_visibility:
             type: dict
             description:
-            - Guests' visibility in the Exchange address list.
+              - Guests' visibility in the Exchange address list.
             suboptions:
               default:
                 type: str
                 description:
-                - The visibility of external users no rule matches; unset leaves them unmanaged.
+                  - The visibility of external users no rule matches; unset leaves them unmanaged.
                 choices:
-                - visible
-                - hidden
+                  - visible
+                  - hidden
               rules:
                 type: list
                 description:
-                - Ordered rules, the first that matches wins; replaced whole by a later layer.
-                - See M(tenantops.entra.mail_user_visibility) O(rules).
+                  - Ordered rules, the first that matches wins; replaced whole by a later layer.
+                  - See M(tenantops.entra.mail_user_visibility) C(rules).
                 elements: dict
                 suboptions:
                   visibility:
                     type: str
                     description:
-                    - What matching users get.
+                      - What matching users get.
                     required: true
                     choices:
-                    - visible
-                    - hidden
+                      - visible
+                      - hidden
                   domains:
                     type: list
                     description:
-                    - Mail domains (V(*.example.com) for subdomains).
+                      - Mail domains (V(*.example.com) for subdomains).
                     elements: str
                   partner_tenants:
                     type: list
                     description:
-                    - Tenants (id or domain) that own the user's mail domain.
+                      - Tenants (id or domain) that own the user's mail domain.
                     elements: str
                   user_types:
                     type: list
                     description:
-                    - V(guest) or V(external_member).
+                      - V(guest) or V(external_member).
                     elements: str
                     choices:
-                    - guest
-                    - external_member
+                      - guest
+                      - external_member
                   users:
                     type: list
                     description:
-                    - Mail addresses or object ids.
+                      - Mail addresses or object ids.
                     elements: str
               concurrency:
                 type: int
                 description:
-                - Exchange writes in flight at once (1 to 20). Defaults to 8 after merging.
+                  - Exchange writes in flight at once (1 to 20). Defaults to 8 after merging.
   relationships:
     type: list
     description:
-    - Relationships between two inventory tenants, each declared once for both sides (usually one fleet-wide list).
-      Each tenant gets the partner entries of the relationships it is a member of, after all layers; a layer that
-      sets the same partner block differently is an error.
+      - Relationships between two inventory tenants, each declared once for both sides (usually one fleet-wide list).
+        Each tenant gets the partner entries of the relationships it is a member of, after all layers; a layer that
+        sets the same partner block differently is an error.
     elements: dict
     default: []
     suboptions:
       members:
         type: list
         description:
-        - The two inventory tenants (inventory host names).
+          - The two inventory tenants (inventory host names).
         required: true
         elements: dict
         suboptions:
           tenant:
             type: str
             description:
-            - The inventory host name of the tenant.
+              - The inventory host name of the tenant.
             required: true
           groups:
             type: list
             description:
-            - Object ids of this tenant's groups that take part in B2B direct connect; all users when unset.
+              - Object ids of this tenant's groups that take part in B2B direct connect; all users when unset.
             elements: str
       b2b_direct_connect:
         type: bool
         description:
-        - 'Allow B2B direct connect (Teams shared channels) both ways, on both sides: each side''s outbound and
-          the other''s inbound.'
+          - 'Allow B2B direct connect (Teams shared channels) both ways, on both sides: each side''s outbound and
+            the other''s inbound.'
       inbound_trust:
         type: dict
         description:
-        - What each side trusts of the other's sign-ins.
+          - What each side trusts of the other's sign-ins.
         suboptions:
           is_mfa_accepted:
             type: bool
             description:
-            - Trust the other tenant's MFA.
+              - Trust the other tenant's MFA.
             required: true
           is_compliant_device_accepted:
             type: bool
             description:
-            - Trust its compliant devices.
+              - Trust its compliant devices.
             required: true
           is_hybrid_azure_ad_joined_device_accepted:
             type: bool
             description:
-            - Trust its hybrid-joined devices.
+              - Trust its hybrid-joined devices.
             required: true
       sync_users_from:
         type: list
         description:
-        - 'Members whose users are synchronized into the other member (cross-tenant synchronization): the target
-          allows inbound sync and automatic redemption, the source allows outbound automatic redemption.'
+          - 'Members whose users are synchronized into the other member (cross-tenant synchronization): the target
+            allows inbound sync and automatic redemption, the source allows outbound automatic redemption.'
         elements: str
   inventory_tenants:
     type: dict
     description:
-    - 'The inventory tenants that relationships may name, as {inventory name: tenant id or domain}.'
-    - The action plugin (the usual path) fills it from the inventory's C(entra_tenant_id) of the tenants that O(relationships)
-      name; give it when calling the module some other way.
+      - 'The inventory tenants that relationships may name, as {inventory name: tenant id or domain}.'
+      - The action plugin (the usual path) fills it from the inventory's C(entra_tenant_id) of the tenants that
+        O(relationships) name; give it when calling the module some other way.
 """

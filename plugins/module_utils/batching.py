@@ -82,20 +82,20 @@ class BatchingReader:
 
     async def _flush(self) -> None:
         # Let every coroutine started in this turn reach its first read before sending.
-        for _ in range(3):
+        for _turn in range(3):
             await asyncio.sleep(0)
         queue, self._queue, self._flushing = self._queue, [], None
         try:
             if len(queue) == 1:
                 return await self._single(*queue[0])
             answers = await self.graph.batch([{"id": str(i), "method": "GET", "url": url}
-                                              for i, (url, _) in enumerate(queue)])
+                                              for i, (url, _future) in enumerate(queue)])
         except Exception as exc:  # the transport's own errors: every waiting reader gets them
-            for _, future in queue:
+            for _url, future in queue:
                 if not future.done():
                     future.set_exception(exc)
             return
-        for index, (url, future) in enumerate(queue):
+        for index, (_url, future) in enumerate(queue):
             future.set_result(answers.get(str(index), (0, {"error": {"message": "no answer in the $batch response"}})))
 
     async def _single(self, url: str, future) -> None:

@@ -43,15 +43,19 @@ def argument_spec(**options) -> dict:
 
 def run_module(unit, spec: dict, **module_kwargs) -> None:
     """Entry point of every per-resource module: parse, run the unit, exit."""
-    _exit(_module(spec, module_kwargs), lambda module: run(unit, module.params, check_mode=module.check_mode,
-                                                          diff_mode=module._diff))
+
+    def runner(module):
+        return run(unit, module.params, check_mode=module.check_mode, diff_mode=module._diff)
+    _exit(_module(spec, module_kwargs), runner)
 
 
 def run_tenant_module(spec: dict) -> None:
     """Entry point of ``tenant_settings``: the whole tenant in one run."""
     from .tenant.run import run as run_tenant
-    _exit(_module(spec, {}), lambda module: run_tenant(module.params, check_mode=module.check_mode,
-                                                        diff_mode=module._diff))
+
+    def runner(module):
+        return run_tenant(module.params, check_mode=module.check_mode, diff_mode=module._diff)
+    _exit(_module(spec, {}), runner)
 
 
 def _module(spec: dict, module_kwargs: dict) -> AnsibleModule:

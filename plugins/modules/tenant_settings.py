@@ -9,9 +9,9 @@ short_description: Apply a tenant's whole external-collaboration desired state i
 version_added: 0.2.0
 description:
   - Takes every layer of one tenant's desired state (fleet baseline, group layers, the tenant's own) and the fleet's
-    relationships, merges them by documented rules, checks the result whole, reads what it needs and applies it:
-    the cross-tenant access policy and default, partners with identity synchronization (optionally authoritative),
-    guest invitation settings and guests' address-list visibility.
+    relationships, merges them by documented rules, checks the result whole, reads what it needs and applies it - the
+    cross-tenant access policy and default, partners with identity synchronization (optionally authoritative), guest
+    invitation settings and guests' address-list visibility.
   - "Nothing is written to a tenant whose input has any error: every error is reported at once, each naming the
     tenant and the key's path (C(partners[fabrikam.com].b2b_direct_connect_inbound.users_and_groups))."
   - One sign-in per run (at most one token per audience); the reads of all parts leave as one or two Graph
@@ -20,8 +20,10 @@ description:
     synchronization), partners removed (synchronization first), guest invitation, guest visibility - and stop at the
     first failure, reporting what was and was not applied.
   - A partner naming the tenant itself (a fleet-wide baseline listing every tenant) is skipped with a note.
-  - At normal verbosity each changed setting is shown as one line (C(contoso: partners[fabrikam.com].inbound_trust.is_mfa_accepted:
-    false → true)); in diff mode each changed object is one hunk headed by the tenant and the object.
+  - "At normal verbosity each changed setting is shown as one line
+    (C(contoso: partners[fabrikam.com].inbound_trust.is_mfa_accepted: false → true)); in diff mode each changed object
+    is one hunk headed by the tenant and the object; in check mode the settings left alone because the tenant is
+    stricter, and the skipped entries, are shown too."
   - The per-resource modules (M(tenantops.entra.cross_tenant_access_partner) and the others) share the same units and
     rules; they remain for standalone use.
   - "Permissions (application): C(Policy.ReadWrite.CrossTenantAccess), C(CrossTenantInformation.ReadBasic.All),

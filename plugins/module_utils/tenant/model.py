@@ -49,10 +49,11 @@ class TenantInputError(InputError):
     """Every input error of one tenant; ``str()`` lists them one per line."""
 
     def __init__(self, errors: list):
+        super().__init__(errors[0].field if errors else "", "\n".join(str(e) for e in errors))
         self.errors = errors
-        Exception.__init__(self, "\n".join(str(e) for e in errors))
-        self.field = errors[0].field if errors else ""
-        self.message = str(self)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass
@@ -351,7 +352,7 @@ class PartnerEntry:
 def merge(layers: list) -> dict:
     """Merge canonical layers (``[(name, layer)]``, lowest first), all but the partners."""
     merged: dict = {}
-    for _, layer in layers:
+    for _name, layer in layers:
         for section, value in layer.items():
             if section == "partners":
                 continue
@@ -436,7 +437,7 @@ def _finish(merged: dict, entries: list, context: TenantContext, problems: Probl
     if merged.get("cross_tenant_default"):
         state.default = {"state": "present", **merged["cross_tenant_default"]}
         problems.run(None, "cross_tenant_default", cross_tenant_default.validate, state.default, context.tenant_id)
-    state.partners = {key: params for key, (_, params, _) in
+    state.partners = {key: params for key, (_name, params, _sources) in
                       checked_partners(entries, lambda e: e.name.lower(), problems).items()}
     management = merged.get("partner_management", {})
     state.partner_management = {"authoritative": bool(management.get("authoritative")),

@@ -59,6 +59,10 @@ def run(params: dict, *, check_mode: bool, diff_mode: bool) -> dict:
     return _result(name, settings, tenant_plan, applied, check_mode, diff_mode)
 
 
+def _part_result(part: unit.Part) -> dict:
+    return {"changed": bool(part.plan.changes), "changes": [c.summary for c in part.plan.changes], **part.plan.result}
+
+
 def _result(name: str, settings, tenant_plan: unit.TenantPlan, applied: list, check_mode: bool,
             diff_mode: bool) -> dict:
     changed = tenant_plan.changed_parts
@@ -68,10 +72,7 @@ def _result(name: str, settings, tenant_plan: unit.TenantPlan, applied: list, ch
         "settings_changed": report.setting_changes(tenant_plan),
         "stricter_than_requested": report.stricter_notes(tenant_plan),
         "skipped_entries": tenant_plan.skipped,
-        "parts": {part.name or "allowed_cloud_endpoints": {"changed": bool(part.plan.changes),
-                                                            "changes": [c.summary for c in part.plan.changes],
-                                                            **part.plan.result}
-                  for part in tenant_plan.parts},
+        "parts": {part.name or "allowed_cloud_endpoints": _part_result(part) for part in tenant_plan.parts},
     }
     if not check_mode:
         result["applied"] = applied

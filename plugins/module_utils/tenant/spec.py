@@ -37,11 +37,9 @@ def _half(name: str, what: str) -> dict:
 def _targets_block(block: TargetsBlock, option: str) -> dict:
     return _opt("dict", [f"Graph C({block.graph_name}), replaced whole (give both keys). See "
                          f"M(tenantops.entra.cross_tenant_access_default) for the rules Graph applies."],
-                options={
-                    "users_and_groups": _half("usersAndGroups", "which users and groups (V(AllUsers) or object ids)."),
-                    "applications": _half("applications", "which applications (V(AllApplications), "
-                                                          "V(AllMicrosoftApps), V(Office365) or application ids)."),
-                })
+                options={"users_and_groups": _half("usersAndGroups", "which users and groups (V(AllUsers) or object ids)."),
+                         "applications": _half("applications", "which applications (V(AllApplications), "
+                                                               "V(AllMicrosoftApps), V(Office365) or application ids).")})
 
 
 def _flags_block(block: FlagsBlock, option: str) -> dict:
@@ -89,12 +87,13 @@ def _partner_options() -> dict:
                                  "block replaces an earlier layer's V(inherit), and the other way round."],
                         elements="str", choices=list(PARTNER_BLOCKS)),
         "identity_synchronization": _opt("dict", [
-            "Cross-tenant synchronization of users from the partner into this tenant "
-            f"(L(crossTenantIdentitySyncPolicyPartner,{GRAPH_PAGE}crosstenantidentitysyncpolicypartner))."],
+            "Cross-tenant synchronization of users from the partner into this tenant (Graph "
+            "C(crossTenantIdentitySyncPolicyPartner)):",
+            f"U({GRAPH_PAGE}crosstenantidentitysyncpolicypartner)"],
             options={"state": _opt("str", "V(absent) removes the synchronization policy. Defaults to V(present).",
                                    choices=["present", "absent"]),
                      "user_sync_inbound": _opt("bool", "Whether users may be synchronized in from the partner "
-                                                       "(required unless O(state=absent))."),
+                                                       "(required unless C(state=absent))."),
                      "display_name": _opt("str", "A name for the policy; kept as it is when not given.")}),
     }
     options.update({option: block_option(option, block) for option, block in PARTNER_BLOCKS.items()})
@@ -107,7 +106,7 @@ def _guest_invitation_options() -> dict:
         values = [v for v in setting.order if not isinstance(v, bool)]
         extra = {"choices": values} if values else {}
         options[setting.option] = _opt("str" if values else "bool",
-                                       f"See M(tenantops.entra.guest_invitation_settings) O({setting.option}).", **extra)
+                                       f"See M(tenantops.entra.guest_invitation_settings) C({setting.option}).", **extra)
     options["strictness"] = _opt("str", ["V(exact) sets each value given; V(at_least) leaves a tenant that is already "
                                          "stricter alone (and reports it).", "Defaults to V(exact) after merging."],
                                  choices=list(STRICTNESS))
@@ -119,7 +118,7 @@ def _guest_visibility_options() -> dict:
         "default": _opt("str", "The visibility of external users no rule matches; unset leaves them unmanaged.",
                         choices=["visible", "hidden"]),
         "rules": _opt("list", ["Ordered rules, the first that matches wins; replaced whole by a later layer.",
-                               "See M(tenantops.entra.mail_user_visibility) O(rules)."], elements="dict", options={
+                               "See M(tenantops.entra.mail_user_visibility) C(rules)."], elements="dict", options={
             "visibility": _opt("str", "What matching users get.", required=True, choices=["visible", "hidden"]),
             "domains": _opt("list", "Mail domains (V(*.example.com) for subdomains).", elements="str"),
             "partner_tenants": _opt("list", "Tenants (id or domain) that own the user's mail domain.", elements="str"),
@@ -135,7 +134,7 @@ def _partner_management_options() -> dict:
     return {
         "authoritative": _opt("bool", ["Remove the tenant's partners that the merged desired state does not name.",
                                        "Never removes service-provider partners (Microsoft documents that they "
-                                       "cannot be removed) nor those in O(protected). Defaults to V(false)."]),
+                                       "cannot be removed) nor those in C(protected). Defaults to V(false)."]),
         "protected": _opt("list", "Partners (tenant id or domain) an authoritative run never removes.", elements="str"),
         "max_deletions": _opt("int", ["An authoritative run that would remove more partners than this fails before "
                                       "any write. Defaults to 5 after merging."]),
@@ -150,7 +149,7 @@ def layer_options() -> dict:
                                         elements="str", choices=list(CLOUD_ENDPOINTS)),
         "cross_tenant_default": _opt("dict", "The default cross-tenant access settings; each block replaced whole.",
                                      options=_default_options()),
-        "partners": _opt("list", "Partner organizations, merged across layers by O(partners[].partner).",
+        "partners": _opt("list", "Partner organizations, merged across layers by C(partners[].partner).",
                          elements="dict", options=_partner_options()),
         "partner_management": _opt("dict", "Whether the partner list is authoritative.",
                                    options=_partner_management_options()),

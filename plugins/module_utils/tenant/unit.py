@@ -119,6 +119,7 @@ async def _own_id(session) -> str:
 def plan(current: dict, state: DesiredState, tenant_id: str) -> TenantPlan:
     problems = Problems()
     result = TenantPlan(own_id=current["own_id"])
+
     def add(key: str, label: str, unit, params, apply=None):
         if params is not None:
             part_plan = problems.run(None, label, unit.plan, current[key], params, tenant_id)
