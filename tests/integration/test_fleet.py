@@ -309,3 +309,36 @@ def test_check_mode_shows_one_line_per_setting_and_a_named_diff_without_writing(
     assert "contoso: guest_invitation.email_one_time_passcode: left at default, stricter than the requested " \
            "enabled" in run.stdout
     assert "contoso: changed" in run.stdout
+
+
+def test_the_module_file_and_its_action_plugin_plan_the_same(sandbox, collections_path, tmp_path):
+    """The same task through the action plugin (by its name) and through the module file run as
+    a module (a copy under another name, as ansible-test and the benchmark run it)."""
+    from conftest import connection_defaults, run_playbook
+    module_file = os.path.join(collections_path, "ansible_collections", "tenantops", "entra", "plugins", "modules",
+                               "tenant_settings.py")
+    (tmp_path / "library").mkdir()
+    (tmp_path / "library" / "tenant_settings_as_module.py").write_text(open(module_file, encoding="utf-8").read())
+    args = {"tenant_name": "contoso", "layers": [{"name": "baseline", "settings": BASELINE["entra_baseline"]}],
+            "relationships": [{"members": [{"tenant": "contoso"}, {"tenant": "fabrikam"}], "b2b_direct_connect": True}],
+            "inventory_tenants": {"contoso": CONTOSO, "fabrikam": FABRIKAM}}
+    tasks = [{"name": "action", "tenantops.entra.tenant_settings": args},
+             {"name": "module", "tenant_settings_as_module": {**connection_defaults(sandbox), **args}}]
+    run = run_playbook(sandbox, collections_path, tasks, check=True, workdir=str(tmp_path),
+                       env={"ANSIBLE_LIBRARY": str(tmp_path / "library")})
+    assert run.rc == 0, run.stdout[-3000:]
+    action, module = run.task("action"), run.task("module")
+    for key in ("changed", "changes", "settings_changed", "stricter_than_requested", "skipped_entries", "tenant_id"):
+        assert action[key] == module[key], key
+    assert action["changed"] and any("partners[" in c["setting"] for c in action["settings_changed"])
+    bad = {**args, "layers": [{"name": "baseline", "settings": {"guest_invitation": {"allow_invites_from": "x"}}}]}
+    (tmp_path / "bad").mkdir()
+    refused = run_playbook(sandbox, collections_path, [{"name": "action", "tenantops.entra.tenant_settings": bad,
+                                                        "ignore_errors": True},
+                                                        {"name": "module", "ignore_errors": True,
+                                                         "tenant_settings_as_module": {**connection_defaults(sandbox),
+                                                                                       **bad}}],
+                           check=True, workdir=str(tmp_path / "bad"), env={"ANSIBLE_LIBRARY": str(tmp_path / "library")})
+    assert refused.task("action")["errors"][0]["path"] == "guest_invitation.allow_invites_from"
+    # Run as a module file, Ansible's own validation words it (a documented difference), still before any call.
+    assert "allow_invites_from" in refused.task("module")["msg"] and refused.task("module")["failed"]
