@@ -341,4 +341,5 @@ def test_the_module_file_and_its_action_plugin_plan_the_same(sandbox, collection
                            check=True, workdir=str(tmp_path / "bad"), env={"ANSIBLE_LIBRARY": str(tmp_path / "library")})
     assert refused.task("action")["errors"][0]["path"] == "guest_invitation.allow_invites_from"
     # Run as a module file, Ansible's own validation words it (a documented difference), still before any call.
-    assert "allow_invites_from" in refused.task("module")["msg"] and refused.task("module")["failed"]
+    assert "allow_invites_from" in refused.task("module")["msg"]
+    assert {e["task"]: e["status"] for e in refused.results} == {"action": "failed", "module": "failed"}
