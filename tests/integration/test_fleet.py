@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from conftest import BIN, CALLBACKS
+from test_auth import CERT_APP, TENANT as AUTH_TENANT, auth_world  # noqa: F401 (a fixture)
 
 CONTOSO = "272443cd-0b6f-49a5-b6ee-03f4ad31cdc9"
 FABRIKAM = "f81fb273-8b3f-495e-ba2d-6ca6f07f8baa"
@@ -61,47 +62,52 @@ def fleet(sandbox, collections_path, tmp_path):
     """fleet(group_vars={...}, host_vars={...}, ...) writes an inventory and runs the playbook."""
     runs = []
 
-    def run(group_vars=None, host_vars=None, *, hosts=None, group="tenants", children=None, check=False,
-            diff=False, extra_vars=None, env=None, verbosity=0, limit=None) -> FleetRun:
+    def run(*args, **kwargs) -> FleetRun:
         runs.append(1)
-        workdir = tmp_path / f"fleet{len(runs)}"
-        (workdir / "inventory" / "group_vars").mkdir(parents=True)
-        (workdir / "inventory" / "host_vars").mkdir()
-        inventory = {group: {"hosts": hosts if hosts is not None else hosts_of(sandbox)}}
-        if children:
-            inventory[group]["children"] = children
-        (workdir / "inventory" / "hosts.yml").write_text(yaml.safe_dump(inventory))
-        for name, values in (group_vars or {}).items():
-            (workdir / "inventory" / "group_vars" / f"{name}.yml").write_text(yaml.safe_dump(values))
-        for name, values in (host_vars or {}).items():
-            (workdir / "inventory" / "host_vars" / f"{name}.yml").write_text(yaml.safe_dump(values))
-        results_file = workdir / "results.jsonl"
-        command = [os.path.join(BIN, "ansible-playbook"), "-i", str(workdir / "inventory"),
-                   "tenantops.entra.external_collaboration"]
-        command += ["--check"] * check + ["--diff"] * diff + (["-" + "v" * verbosity] if verbosity else [])
-        if extra_vars:
-            command += ["-e", json.dumps(extra_vars)]
-        if limit:
-            command += ["--limit", limit]
-        run_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path, ANSIBLE_CALLBACK_PLUGINS=CALLBACKS,
-                       ANSIBLE_CALLBACKS_ENABLED="result_log", TENANTOPS_RESULT_LOG=str(results_file),
-                       ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1",
-                       ANSIBLE_HOME=str(workdir / "home"), ANSIBLE_LOCAL_TEMP=str(workdir / "tmp"),
-                       ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="0",
-                       TENANTOPS_ENTRA_LOGIN_ENDPOINT=sandbox.login_url,
-                       TENANTOPS_ENTRA_GRAPH_ENDPOINT=sandbox.graph_url,
-                       TENANTOPS_ENTRA_EXCHANGE_ENDPOINT=sandbox.exchange_url,
-                       TENANTOPS_ENTRA_CA_BUNDLE=sandbox.ca_file)
-        for name in ("AZURE_TENANT_ID", "AZURE_TENANT", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_SECRET"):
-            run_env.pop(name, None)
-        run_env.update(env or {})
-        since = sandbox.requests_log()["entries"][-1]["seq"] if sandbox.requests_log()["entries"] else 0
-        completed = subprocess.run(command, cwd=str(workdir), env=run_env, capture_output=True, text=True,
-                                   timeout=600, check=False)
-        results = [json.loads(line) for line in results_file.read_text().splitlines()] if results_file.exists() else []
-        log = [e for e in sandbox.requests_log(since)["entries"] if e["seq"] > since]
-        return FleetRun(completed, results, log)
+        return run_fleet(sandbox, collections_path, tmp_path / f"fleet{len(runs)}", *args, **kwargs)
     return run
+
+
+def run_fleet(sandbox, collections_path, workdir, group_vars=None, host_vars=None, *, hosts=None, group="tenants",
+              children=None, check=False, diff=False, extra_vars=None, env=None, verbosity=0,
+              limit=None) -> FleetRun:
+    """Write an inventory (hosts, group_vars, host_vars) under ``workdir`` and run the playbook."""
+    (workdir / "inventory" / "group_vars").mkdir(parents=True)
+    (workdir / "inventory" / "host_vars").mkdir()
+    inventory = {group: {"hosts": hosts if hosts is not None else hosts_of(sandbox)}}
+    if children:
+        inventory[group]["children"] = children
+    (workdir / "inventory" / "hosts.yml").write_text(yaml.safe_dump(inventory))
+    for name, values in (group_vars or {}).items():
+        (workdir / "inventory" / "group_vars" / f"{name}.yml").write_text(yaml.safe_dump(values))
+    for name, values in (host_vars or {}).items():
+        (workdir / "inventory" / "host_vars" / f"{name}.yml").write_text(yaml.safe_dump(values))
+    results_file = workdir / "results.jsonl"
+    command = [os.path.join(BIN, "ansible-playbook"), "-i", str(workdir / "inventory"),
+               "tenantops.entra.external_collaboration"]
+    command += ["--check"] * check + ["--diff"] * diff + (["-" + "v" * verbosity] if verbosity else [])
+    if extra_vars:
+        command += ["-e", json.dumps(extra_vars)]
+    if limit:
+        command += ["--limit", limit]
+    run_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path, ANSIBLE_CALLBACK_PLUGINS=CALLBACKS,
+                   ANSIBLE_CALLBACKS_ENABLED="result_log", TENANTOPS_RESULT_LOG=str(results_file),
+                   ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_HOME=str(workdir / "home"), ANSIBLE_LOCAL_TEMP=str(workdir / "tmp"),
+                   ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="0",
+                   TENANTOPS_ENTRA_LOGIN_ENDPOINT=sandbox.login_url,
+                   TENANTOPS_ENTRA_GRAPH_ENDPOINT=sandbox.graph_url,
+                   TENANTOPS_ENTRA_EXCHANGE_ENDPOINT=sandbox.exchange_url,
+                   TENANTOPS_ENTRA_CA_BUNDLE=sandbox.ca_file)
+    for name in ("AZURE_TENANT_ID", "AZURE_TENANT", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_SECRET"):
+        run_env.pop(name, None)
+    run_env.update(env or {})
+    since = sandbox.requests_log()["entries"][-1]["seq"] if sandbox.requests_log()["entries"] else 0
+    completed = subprocess.run(command, cwd=str(workdir), env=run_env, capture_output=True, text=True,
+                               timeout=600, check=False)
+    results = [json.loads(line) for line in results_file.read_text().splitlines()] if results_file.exists() else []
+    log = [e for e in sandbox.requests_log(since)["entries"] if e["seq"] > since]
+    return FleetRun(completed, results, log)
 
 
 def partner(sandbox, tenant: str, partner_id: str):
@@ -263,6 +269,18 @@ def test_awx_environment_credential_with_no_connection_variables(fleet, sandbox)
     assert run.rc == 0, run.stdout[-3000:]
     assert sandbox.state("contoso")["policies"]["default"]["inboundTrust"]["isMfaAccepted"] is True
     assert contoso["client_secret"] not in run.stdout
+
+
+def test_certificate_from_the_inventory(auth_world, collections_path, tmp_path):
+    auth_sandbox, folder = auth_world[:2]
+    auth_sandbox.reset()
+    hosts = {"authtest": {"entra_tenant_id": AUTH_TENANT, "entra_client_id": CERT_APP,
+                          "entra_client_certificate_path": str(folder / "app-key-and-cert.pem")}}
+    group_vars = {"tenants": {"entra_baseline": {"cross_tenant_default": {"inbound_trust": TRUST_MFA}}}}
+    run = run_fleet(auth_sandbox, collections_path, tmp_path / "cert", group_vars, hosts=hosts, verbosity=4)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert auth_sandbox.state(AUTH_TENANT)["policies"]["default"]["inboundTrust"]["isMfaAccepted"] is True
+    assert "PRIVATE KEY" not in run.stdout + run.stderr
 
 
 def test_a_group_with_another_name_and_an_empty_group(fleet):
