@@ -55,9 +55,16 @@ options:
                   - reset
               b2b_collaboration_inbound:
                 type: dict
-                description:
-                  - Graph C(b2bCollaborationInbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
-                    for the rules Graph applies.
+                description: &id001
+                  - Which users from the other organization(s) may be invited as B2B guests, and to which of this
+                    tenant's applications (Graph C(b2bCollaborationInbound)).
+                  - Targets compare as a set (order and duplicates do not matter); GUIDs compare without regard
+                    to case; reserved values and access types are accepted in any case.
+                  - 'Graph refuses conflicting settings, and so does the collection, before any call: blocking V(AllUsers)
+                    requires the applications to be blocked for V(AllApplications); allowing users or groups requires
+                    that the applications are not all blocked.'
+                  - The block is replaced whole, as Graph replaces it, so give every key. Leave it unset to not
+                    manage it; on a partner, list it in C(inherit) to fall back to the default (Graph C(null)).
                 suboptions:
                   users_and_groups:
                     type: dict
@@ -108,9 +115,12 @@ options:
                         elements: raw
               b2b_collaboration_outbound:
                 type: dict
-                description:
-                  - Graph C(b2bCollaborationOutbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
-                    for the rules Graph applies.
+                description: &id002
+                  - Which of this tenant's users and groups may be invited to the other organization(s), and to
+                    which of their applications (Graph C(b2bCollaborationOutbound)).
+                  - The same shape and rules as C(b2b_collaboration_inbound).
+                  - The block is replaced whole, as Graph replaces it, so give every key. Leave it unset to not
+                    manage it; on a partner, list it in C(inherit) to fall back to the default (Graph C(null)).
                 suboptions:
                   users_and_groups:
                     type: dict
@@ -161,9 +171,13 @@ options:
                         elements: raw
               b2b_direct_connect_inbound:
                 type: dict
-                description:
-                  - Graph C(b2bDirectConnectInbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
-                    for the rules Graph applies.
+                description: &id003
+                  - Which users of the other organization(s) may use B2B direct connect (Teams shared channels)
+                    with this tenant's applications (Graph C(b2bDirectConnectInbound)). Blocked for everyone by
+                    default.
+                  - The same shape and rules as C(b2b_collaboration_inbound).
+                  - The block is replaced whole, as Graph replaces it, so give every key. Leave it unset to not
+                    manage it; on a partner, list it in C(inherit) to fall back to the default (Graph C(null)).
                 suboptions:
                   users_and_groups:
                     type: dict
@@ -214,9 +228,12 @@ options:
                         elements: raw
               b2b_direct_connect_outbound:
                 type: dict
-                description:
-                  - Graph C(b2bDirectConnectOutbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
-                    for the rules Graph applies.
+                description: &id004
+                  - Which of this tenant's users and groups may use B2B direct connect with the other organization(s)'
+                    applications (Graph C(b2bDirectConnectOutbound)).
+                  - The same shape and rules as C(b2b_collaboration_inbound).
+                  - The block is replaced whole, as Graph replaces it, so give every key. Leave it unset to not
+                    manage it; on a partner, list it in C(inherit) to fall back to the default (Graph C(null)).
                 suboptions:
                   users_and_groups:
                     type: dict
@@ -267,9 +284,13 @@ options:
                         elements: raw
               tenant_restrictions:
                 type: dict
-                description:
-                  - Graph C(tenantRestrictions), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
-                    for the rules Graph applies.
+                description: &id005
+                  - Tenant restrictions v2 (Graph C(tenantRestrictions)) - which external accounts this tenant's
+                    users may sign in with on managed devices, and to which of the other organization's applications.
+                  - The same shape as C(b2b_collaboration_inbound); the conflict rule does not apply. The C(devices)
+                    filter is not managed (Graph does not support it on the server side yet).
+                  - The block is replaced whole, as Graph replaces it, so give every key. Leave it unset to not
+                    manage it; on a partner, list it in C(inherit) to fall back to the default (Graph C(null)).
                 suboptions:
                   users_and_groups:
                     type: dict
@@ -320,8 +341,11 @@ options:
                         elements: raw
               inbound_trust:
                 type: dict
-                description:
-                  - Graph C(inboundTrust), replaced whole (give every flag).
+                description: &id006
+                  - 'Which claims of the other organization''s Conditional Access this tenant accepts (Graph C(inboundTrust)):
+                    MFA done in the user''s home tenant, compliant devices, hybrid Microsoft Entra joined devices.'
+                  - The block is replaced whole, as Graph replaces it, so give every key. Leave it unset to not
+                    manage it; on a partner, list it in C(inherit) to fall back to the default (Graph C(null)).
                 suboptions:
                   is_mfa_accepted:
                     type: bool
@@ -341,7 +365,12 @@ options:
               invitation_redemption_identity_provider_configuration:
                 type: dict
                 description:
-                  - Graph C(invitationRedemptionIdentityProviderConfiguration), replaced whole.
+                  - The order in which guests' identity providers are tried when they redeem an invitation (Graph
+                    C(invitationRedemptionIdentityProviderConfiguration)); default only.
+                  - Each primary identity provider at most once; Entra requires a fallback identity provider to
+                    be always active.
+                  - The block is replaced whole, as Graph replaces it, so give every key. Leave it unset to not
+                    manage it; on a partner, list it in C(inherit) to fall back to the default (Graph C(null)).
                 suboptions:
                   primary_identity_provider_precedence_order:
                     type: list
@@ -386,8 +415,9 @@ options:
               inherit:
                 type: list
                 description:
-                  - Blocks this partner inherits from the default (Graph C(null)). A later layer's block replaces
-                    an earlier layer's V(inherit), and the other way round.
+                  - Blocks this partner inherits from the default settings (Graph C(null)); a block listed here
+                    may not be given too.
+                  - A later layer's block replaces an earlier layer's inherit, and the other way round.
                 elements: str
                 choices:
                   - b2b_collaboration_inbound
@@ -402,6 +432,7 @@ options:
                 description:
                   - 'Cross-tenant synchronization of users from the partner into this tenant (Graph C(crossTenantIdentitySyncPolicyPartner)):'
                   - U(https://learn.microsoft.com/graph/api/resources/crosstenantidentitysyncpolicypartner)
+                  - Leave it unset to not manage it.
                 suboptions:
                   state:
                     type: str
@@ -420,9 +451,7 @@ options:
                       - A name for the policy; kept as it is when not given.
               b2b_collaboration_inbound:
                 type: dict
-                description:
-                  - Graph C(b2bCollaborationInbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
-                    for the rules Graph applies.
+                description: *id001
                 suboptions:
                   users_and_groups:
                     type: dict
@@ -473,9 +502,7 @@ options:
                         elements: raw
               b2b_collaboration_outbound:
                 type: dict
-                description:
-                  - Graph C(b2bCollaborationOutbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
-                    for the rules Graph applies.
+                description: *id002
                 suboptions:
                   users_and_groups:
                     type: dict
@@ -526,9 +553,7 @@ options:
                         elements: raw
               b2b_direct_connect_inbound:
                 type: dict
-                description:
-                  - Graph C(b2bDirectConnectInbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
-                    for the rules Graph applies.
+                description: *id003
                 suboptions:
                   users_and_groups:
                     type: dict
@@ -579,9 +604,7 @@ options:
                         elements: raw
               b2b_direct_connect_outbound:
                 type: dict
-                description:
-                  - Graph C(b2bDirectConnectOutbound), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
-                    for the rules Graph applies.
+                description: *id004
                 suboptions:
                   users_and_groups:
                     type: dict
@@ -632,9 +655,7 @@ options:
                         elements: raw
               tenant_restrictions:
                 type: dict
-                description:
-                  - Graph C(tenantRestrictions), replaced whole (give both keys). See M(tenantops.entra.cross_tenant_access_default)
-                    for the rules Graph applies.
+                description: *id005
                 suboptions:
                   users_and_groups:
                     type: dict
@@ -685,8 +706,7 @@ options:
                         elements: raw
               inbound_trust:
                 type: dict
-                description:
-                  - Graph C(inboundTrust), replaced whole (give every flag).
+                description: *id006
                 suboptions:
                   is_mfa_accepted:
                     type: bool
@@ -706,7 +726,11 @@ options:
               automatic_user_consent_settings:
                 type: dict
                 description:
-                  - Graph C(automaticUserConsentSettings), replaced whole (give every flag).
+                  - Whether users are spared the consent prompt when accessing the other tenant (Graph C(automaticUserConsentSettings));
+                    used with cross-tenant synchronization and multitenant organizations.
+                  - 'Partners only: Graph keeps it false and read-only on the default.'
+                  - The block is replaced whole, as Graph replaces it, so give every key. Leave it unset to not
+                    manage it; on a partner, list it in C(inherit) to fall back to the default (Graph C(null)).
                 suboptions:
                   inbound_allowed:
                     type: bool

@@ -27,19 +27,11 @@ options:
     type: str
     default: present
     choices: [present, reset]
-  invitation_redemption_identity_provider_configuration:
-    description:
-      - The order in which guests' identity providers are tried when they redeem an invitation
-        (Graph C(invitationRedemptionIdentityProviderConfiguration)).
-      - "A dict of two required keys. C(primary_identity_provider_precedence_order): a list (the order matters) of
-        V(externalFederation), V(azureActiveDirectory) and V(socialIdentityProviders), each at most once.
-        C(fallback_identity_provider): one of V(defaultConfiguredIdp), V(emailOneTimePasscode) or V(microsoftAccount);
-        Entra requires a fallback identity provider to be always active."
-    type: raw
 extends_documentation_fragment:
   - tenantops.entra.auth
   - tenantops.entra.attributes
   - tenantops.entra.cross_tenant_blocks
+  - tenantops.entra.cross_tenant_blocks.DEFAULT
 notes:
   - The default's C(automaticUserConsentSettings) is always false and read-only, so it is not an option here;
     set it per partner.
@@ -113,11 +105,11 @@ diff:
 
 from ansible_collections.tenantops.entra.plugins.module_utils.entry import argument_spec, run_module
 from ansible_collections.tenantops.entra.plugins.module_utils.resources import cross_tenant_default as UNIT
-from ansible_collections.tenantops.entra.plugins.module_utils.resources.cross_tenant_settings import DEFAULT_BLOCKS
+from ansible_collections.tenantops.entra.plugins.module_utils.tenant import spec
 
 ARGUMENT_SPEC = argument_spec(
     state=dict(type="str", default="present", choices=["present", "reset"]),
-    **{option: dict(type="raw") for option in DEFAULT_BLOCKS},
+    **spec.argspec({**spec.shared_block_options(), **spec.default_only_options()}),
 )
 
 

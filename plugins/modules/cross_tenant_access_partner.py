@@ -10,7 +10,7 @@ version_added: 0.1.0
 description:
   - Creates, updates or removes the organization-specific cross-tenant access settings for one partner
     (C(/policies/crossTenantAccessPolicy/partners/{tenantId})) and its identity synchronization (cross-tenant sync).
-  - Only the options given are managed. A setting given as V(inherit) is removed from the partner (Graph C(null)),
+  - Only the options given are managed. A block listed in O(inherit) is removed from the partner (Graph C(null)),
     so the default settings apply to it. Settings compare in their meaning (targets as sets, GUIDs without regard to
     case; fields Graph fills in such as C(isServiceProvider) are ignored), so a second run reports no change.
   - A new partner is created with a POST of the given settings only; an existing one is updated with a PATCH of the
@@ -34,24 +34,11 @@ options:
     type: str
     default: present
     choices: [present, absent]
-  automatic_user_consent_settings:
-    description:
-      - Whether users are spared the consent prompt when accessing the other tenant (Graph
-        C(automaticUserConsentSettings)); used with cross-tenant synchronization and multitenant organizations.
-      - "A dict of two required booleans: C(inbound_allowed) and C(outbound_allowed). V(inherit) clears both, which
-        means false (the default is always false)."
-    type: raw
-  identity_synchronization:
-    description:
-      - Cross-tenant synchronization of users from the partner into this tenant (Graph C(identitySynchronization)).
-      - "A dict: C(user_sync_inbound) (required boolean) - whether users may be synchronized in from the partner;
-        C(display_name) (optional string) - a name for the policy, kept as it is when not given."
-      - The string V(absent) removes the identity synchronization policy. Leave unset to not manage it.
-    type: raw
 extends_documentation_fragment:
   - tenantops.entra.auth
   - tenantops.entra.attributes
   - tenantops.entra.cross_tenant_blocks
+  - tenantops.entra.cross_tenant_blocks.PARTNER
 author:
   - tenantops.entra maintainers (@tenantops)
 """
@@ -80,7 +67,7 @@ EXAMPLES = r"""
         targets:
           - {target: 2c2d083e-1b64-4a26-8665-2c9136da5844, target_type: group}
       applications: {access_type: allowed, targets: [Office365]}
-    inbound_trust: inherit
+    inherit: [inbound_trust]
 
 - name: Accept users synchronized in from Northwind, trusting its MFA, without a consent prompt
   tenantops.entra.cross_tenant_access_partner:
@@ -129,13 +116,12 @@ diff:
 
 from ansible_collections.tenantops.entra.plugins.module_utils.entry import argument_spec, run_module
 from ansible_collections.tenantops.entra.plugins.module_utils.resources import cross_tenant_partner as UNIT
-from ansible_collections.tenantops.entra.plugins.module_utils.resources.cross_tenant_settings import PARTNER_BLOCKS
+from ansible_collections.tenantops.entra.plugins.module_utils.tenant import spec
 
 ARGUMENT_SPEC = argument_spec(
     partner=dict(type="str", required=True),
     state=dict(type="str", default="present", choices=["present", "absent"]),
-    identity_synchronization=dict(type="raw"),
-    **{option: dict(type="raw") for option in PARTNER_BLOCKS},
+    **spec.argspec({**spec.shared_block_options(), **spec.partner_only_options()}),
 )
 
 

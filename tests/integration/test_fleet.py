@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from conftest import BIN, CALLBACKS
-from test_auth import CERT_APP, TENANT as AUTH_TENANT, auth_world  # noqa: F401 (a fixture)
+from test_auth import CERT_APP, TENANT as AUTH_TENANT, auth_world  # noqa: F401  # pylint: disable=unused-import
 
 CONTOSO = "272443cd-0b6f-49a5-b6ee-03f4ad31cdc9"
 FABRIKAM = "f81fb273-8b3f-495e-ba2d-6ca6f07f8baa"
@@ -351,11 +351,10 @@ def test_the_module_file_and_its_action_plugin_plan_the_same(sandbox, collection
     assert action["changed"] and any("partners[" in c["setting"] for c in action["settings_changed"])
     bad = {**args, "layers": [{"name": "baseline", "settings": {"guest_invitation": {"allow_invites_from": "x"}}}]}
     (tmp_path / "bad").mkdir()
-    refused = run_playbook(sandbox, collections_path, [{"name": "action", "tenantops.entra.tenant_settings": bad,
-                                                        "ignore_errors": True},
-                                                        {"name": "module", "ignore_errors": True,
-                                                         "tenant_settings_as_module": {**connection_defaults(sandbox),
-                                                                                       **bad}}],
+    both = [{"name": "action", "ignore_errors": True, "tenantops.entra.tenant_settings": bad},
+            {"name": "module", "ignore_errors": True,
+             "tenant_settings_as_module": {**connection_defaults(sandbox), **bad}}]
+    refused = run_playbook(sandbox, collections_path, both,
                            check=True, workdir=str(tmp_path / "bad"), env={"ANSIBLE_LIBRARY": str(tmp_path / "library")})
     assert refused.task("action")["errors"][0]["path"] == "guest_invitation.allow_invites_from"
     # Run as a module file, Ansible's own validation words it (a documented difference), still before any call.

@@ -185,7 +185,20 @@ def test_info_exports_in_module_shape_that_plans_no_change():
     assert exported["policy"] == {"allowed_cloud_endpoints": ["microsoftonline.us"]}
     assert "is_service_default" not in str(exported) and "odata" not in str(exported)
     [option] = exported["partners"]
-    assert option["partner"] == FABRIKAM and option["b2b_collaboration_inbound"] == "inherit"
+    assert option["partner"] == FABRIKAM and "b2b_collaboration_inbound" in option["inherit"]
+    assert "b2b_collaboration_inbound" not in option
     assert option["identity_synchronization"] == {"user_sync_inbound": True, "display_name": "Fabrikam"}
     assert default.plan(service_default(), exported["default"], CONTOSO).changes == []
     assert partner.plan(read_state(raw_partner, sync), option, CONTOSO).changes == []
+
+
+def test_the_typed_inherit_list_and_sync_state_mean_what_the_strings_meant():
+    typed = {"partner": FABRIKAM, "inherit": ["inbound_trust"], "identity_synchronization": {"state": "absent"}}
+    spelled = {"partner": FABRIKAM, "inbound_trust": "inherit", "identity_synchronization": "absent"}
+    sync = {"tenantId": FABRIKAM, "userSyncInbound": {"isSyncAllowed": True}}
+    state = read_state(graph_partner(inboundTrust={"isMfaAccepted": True}), sync)
+    assert [c.summary for c in partner.plan(state, typed, CONTOSO).changes] == \
+        [c.summary for c in partner.plan(state, spelled, CONTOSO).changes]
+    with pytest.raises(InputError, match="given and listed in inherit"):
+        partner.validate({**typed, "inbound_trust": {"is_mfa_accepted": True, "is_compliant_device_accepted": False,
+                                                     "is_hybrid_azure_ad_joined_device_accepted": False}}, CONTOSO)

@@ -10,8 +10,8 @@ import asyncio
 from ..plan import Plan
 from . import cross_tenant_policy
 from .cross_tenant_default import PATH as DEFAULT_PATH
-from .cross_tenant_partner import PARTNERS, partner_from_graph
-from .cross_tenant_settings import DEFAULT_BLOCKS, blocks_from_graph
+from .cross_tenant_partner import ABSENT, PARTNERS, partner_from_graph
+from .cross_tenant_settings import DEFAULT_BLOCKS, INHERIT, blocks_from_graph
 
 
 def validate(params: dict, tenant_id: str) -> None:
@@ -28,8 +28,22 @@ async def read(session, params: dict) -> dict:
     return {"policy": policy, "default": default, "partners": partners}
 
 
+def partner_options(partner: dict) -> dict:
+    """A partner as ``cross_tenant_access_partner`` takes it: inherited blocks listed in ``inherit``."""
+    options = {"partner": partner["partner"]}
+    inherit = [option for option, value in partner.items() if value == INHERIT]
+    if inherit:
+        options["inherit"] = inherit
+    options.update({k: v for k, v in partner.items() if k not in ("partner", "identity_synchronization")
+                    and v != INHERIT})
+    sync = partner["identity_synchronization"]
+    options["identity_synchronization"] = {"state": "absent"} if sync == ABSENT else sync
+    return options
+
+
 def export(current: dict) -> dict:
-    partners = [partner_from_graph(raw, raw.get("identitySynchronization")) for raw in current["partners"]]
+    partners = [partner_options(partner_from_graph(raw, raw.get("identitySynchronization")))
+                for raw in current["partners"]]
     return {"policy": cross_tenant_policy.normalise(current["policy"]),
             "default": blocks_from_graph(current["default"], DEFAULT_BLOCKS),
             "partners": sorted(partners, key=lambda partner: partner["partner"])}

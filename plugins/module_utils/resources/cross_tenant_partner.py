@@ -21,7 +21,7 @@ BY_DOMAIN = "/tenantRelationships/findTenantInformationByDomainName(domainName='
 ABSENT = "absent"
 STATES = ("present", "absent")
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
-SYNC_KEYS = ("user_sync_inbound", "display_name")
+SYNC_KEYS = ("state", "user_sync_inbound", "display_name")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -53,10 +53,14 @@ def _state(params: dict) -> str:
 def _wanted_blocks(params: dict) -> dict:
     wanted = canonical_blocks(params, PARTNER_BLOCKS, allow_inherit=True)
     if _state(params) == "absent":
-        given = [*wanted, *(["identity_synchronization"] if params.get("identity_synchronization") else [])]
+        given = [*wanted, *(["identity_synchronization"] if _given(params.get("identity_synchronization")) else [])]
         if given:
             raise InputError(given[0], "not allowed with state=absent (the whole partner is removed)")
     return wanted
+
+
+def _given(value) -> bool:
+    return bool({k: v for k, v in value.items() if v is not None}) if isinstance(value, dict) else bool(value)
 
 
 def canonical_identity_sync(value, path: str = "identity_synchronization"):
@@ -65,6 +69,13 @@ def canonical_identity_sync(value, path: str = "identity_synchronization"):
         return None
     if isinstance(value, str) and value.strip().lower() == ABSENT:
         return ABSENT
+    if isinstance(value, dict):
+        value = {k: v for k, v in value.items() if v is not None}
+        if value.get("state") == ABSENT:
+            if set(value) - {"state"}:
+                raise InputError(f"{path}.{sorted(set(value) - {'state'})[0]}", "not allowed with state=absent")
+            return ABSENT
+        value.pop("state", None)
     if not isinstance(value, dict):
         raise InputError(path, f"must be a dict with user_sync_inbound (and display_name) or 'absent', not {value!r}")
     unknown = sorted(set(value) - set(SYNC_KEYS))

@@ -241,8 +241,15 @@ PARTNER_BLOCKS = {**TARGET_BLOCKS, "inbound_trust": INBOUND_TRUST, "automatic_us
 
 
 def canonical_blocks(params: dict, blocks: dict, *, allow_inherit: bool) -> dict:
-    """The given blocks of ``params`` in canonical form; blocks not given (None) are left out."""
+    """The given blocks of ``params`` in canonical form; blocks not given (None) are left out.
+    Blocks named in ``params["inherit"]`` (the modules' typed form) are ``inherit``."""
     wanted = {}
+    for index, option in enumerate(params.get("inherit") or []):
+        if option not in blocks:
+            _fail(f"inherit[{index}]", f"{option!r} is not one of {', '.join(blocks)}")
+        if params.get(option) is not None:
+            _fail(option, "given and listed in inherit; choose one")
+        wanted[option] = INHERIT
     for option, block in blocks.items():
         value = params.get(option)
         if value is None:

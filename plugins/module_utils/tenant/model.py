@@ -178,13 +178,9 @@ def _canonical_partner(entry, path: str, problems: Problems, layer: str):
                 out[option] = value
     sync = _given(entry.get("identity_synchronization"))
     if sync:
-        if sync.get("state") == ABSENT:
-            out["identity_synchronization"] = ABSENT
-        else:
-            sync.pop("state", None)
-            value = problems.run(layer, "", canonical_identity_sync, sync, f"{path}.identity_synchronization")
-            if value is not None:
-                out["identity_synchronization"] = value
+        value = problems.run(layer, "", canonical_identity_sync, sync, f"{path}.identity_synchronization")
+        if value is not None:
+            out["identity_synchronization"] = value
     return out
 
 

@@ -16,6 +16,47 @@ from ..resources.cross_tenant_policy import CLOUD_ENDPOINTS
 from ..resources.guest_invitation import SETTINGS as GUEST_SETTINGS, STRICTNESS
 
 GRAPH_PAGE = "https://learn.microsoft.com/graph/api/resources/"
+_SAME = "The same shape and rules as C(b2b_collaboration_inbound)."
+_WHOLE = ("The block is replaced whole, as Graph replaces it, so give every key. Leave it unset to not manage it; on "
+          "a partner, list it in C(inherit) to fall back to the default (Graph C(null)).")
+
+# What each block means; its structure is in its suboptions.
+BLOCK_DESCRIPTIONS = {
+    "b2b_collaboration_inbound": [
+        "Which users from the other organization(s) may be invited as B2B guests, and to which of this tenant's "
+        "applications (Graph C(b2bCollaborationInbound)).",
+        "Targets compare as a set (order and duplicates do not matter); GUIDs compare without regard to case; reserved "
+        "values and access types are accepted in any case.",
+        "Graph refuses conflicting settings, and so does the collection, before any call: blocking V(AllUsers) requires "
+        "the applications to be blocked for V(AllApplications); allowing users or groups requires that the applications "
+        "are not all blocked.", _WHOLE],
+    "b2b_collaboration_outbound": [
+        "Which of this tenant's users and groups may be invited to the other organization(s), and to which of their "
+        "applications (Graph C(b2bCollaborationOutbound)).", _SAME, _WHOLE],
+    "b2b_direct_connect_inbound": [
+        "Which users of the other organization(s) may use B2B direct connect (Teams shared channels) with this tenant's "
+        "applications (Graph C(b2bDirectConnectInbound)). Blocked for everyone by default.", _SAME, _WHOLE],
+    "b2b_direct_connect_outbound": [
+        "Which of this tenant's users and groups may use B2B direct connect with the other organization(s)' "
+        "applications (Graph C(b2bDirectConnectOutbound)).", _SAME, _WHOLE],
+    "tenant_restrictions": [
+        "Tenant restrictions v2 (Graph C(tenantRestrictions)) - which external accounts this tenant's users may sign in "
+        "with on managed devices, and to which of the other organization's applications.",
+        "The same shape as C(b2b_collaboration_inbound); the conflict rule does not apply. The C(devices) filter is not "
+        "managed (Graph does not support it on the server side yet).", _WHOLE],
+    "inbound_trust": [
+        "Which claims of the other organization's Conditional Access this tenant accepts (Graph C(inboundTrust)): MFA "
+        "done in the user's home tenant, compliant devices, hybrid Microsoft Entra joined devices.", _WHOLE],
+    "automatic_user_consent_settings": [
+        "Whether users are spared the consent prompt when accessing the other tenant (Graph "
+        "C(automaticUserConsentSettings)); used with cross-tenant synchronization and multitenant organizations.",
+        "Partners only: Graph keeps it false and read-only on the default.", _WHOLE],
+    "invitation_redemption_identity_provider_configuration": [
+        "The order in which guests' identity providers are tried when they redeem an invitation (Graph "
+        "C(invitationRedemptionIdentityProviderConfiguration)); default only.",
+        "Each primary identity provider at most once; Entra requires a fallback identity provider to be always active.",
+        _WHOLE],
+}
 
 
 def _opt(type_: str, description, **more) -> dict:
@@ -34,21 +75,24 @@ def _half(name: str, what: str) -> dict:
     })
 
 
+def _description(option: str, graph_name: str) -> list:
+    return BLOCK_DESCRIPTIONS.get(option, [f"Graph C({graph_name}).", _WHOLE])
+
+
 def _targets_block(block: TargetsBlock, option: str) -> dict:
-    return _opt("dict", [f"Graph C({block.graph_name}), replaced whole (give both keys). See "
-                         f"M(tenantops.entra.cross_tenant_access_default) for the rules Graph applies."],
+    return _opt("dict", _description(option, block.graph_name),
                 options={"users_and_groups": _half("usersAndGroups", "which users and groups (V(AllUsers) or object ids)."),
                          "applications": _half("applications", "which applications (V(AllApplications), "
                                                                "V(AllMicrosoftApps), V(Office365) or application ids).")})
 
 
 def _flags_block(block: FlagsBlock, option: str) -> dict:
-    return _opt("dict", f"Graph C({block.graph_name}), replaced whole (give every flag).",
+    return _opt("dict", _description(option, block.graph_name),
                 options={flag: _opt("bool", f"Graph C({prop}).", required=True) for flag, prop in block.flags.items()})
 
 
 def _identity_provider_block(block: IdentityProviderBlock, option: str) -> dict:
-    return _opt("dict", f"Graph C({block.graph_name}), replaced whole.", options={
+    return _opt("dict", _description(option, block.graph_name), options={
         "primary_identity_provider_precedence_order": _opt(
             "list", "The primary identity providers in the order they are tried.", required=True, elements="str",
             choices=list(PRIMARY_IDENTITY_PROVIDERS)),
@@ -76,6 +120,26 @@ def _default_options() -> dict:
     return options
 
 
+def inherit_option(layered: bool) -> dict:
+    text = ["Blocks this partner inherits from the default settings (Graph C(null)); a block listed here may not be "
+            "given too."]
+    if layered:
+        text.append("A later layer's block replaces an earlier layer's inherit, and the other way round.")
+    return _opt("list", text, elements="str", choices=list(PARTNER_BLOCKS))
+
+
+def identity_sync_option() -> dict:
+    return _opt("dict", ["Cross-tenant synchronization of users from the partner into this tenant (Graph "
+                         "C(crossTenantIdentitySyncPolicyPartner)):",
+                         f"U({GRAPH_PAGE}crosstenantidentitysyncpolicypartner)",
+                         "Leave it unset to not manage it."],
+                options={"state": _opt("str", "V(absent) removes the synchronization policy. Defaults to V(present).",
+                                       choices=["present", "absent"]),
+                         "user_sync_inbound": _opt("bool", "Whether users may be synchronized in from the partner "
+                                                           "(required unless C(state=absent))."),
+                         "display_name": _opt("str", "A name for the policy; kept as it is when not given.")})
+
+
 def _partner_options() -> dict:
     options = {
         "partner": _opt("str", "The partner organization: its tenant id or one of its verified domains. Entries of "
@@ -83,18 +147,8 @@ def _partner_options() -> dict:
         "state": _opt("str", ["V(present) manages the partner with the settings given; V(absent) removes it "
                               "(identity synchronization first).", "Defaults to V(present) after merging."],
                       choices=["present", "absent"]),
-        "inherit": _opt("list", ["Blocks this partner inherits from the default (Graph C(null)). A later layer's "
-                                 "block replaces an earlier layer's V(inherit), and the other way round."],
-                        elements="str", choices=list(PARTNER_BLOCKS)),
-        "identity_synchronization": _opt("dict", [
-            "Cross-tenant synchronization of users from the partner into this tenant (Graph "
-            "C(crossTenantIdentitySyncPolicyPartner)):",
-            f"U({GRAPH_PAGE}crosstenantidentitysyncpolicypartner)"],
-            options={"state": _opt("str", "V(absent) removes the synchronization policy. Defaults to V(present).",
-                                   choices=["present", "absent"]),
-                     "user_sync_inbound": _opt("bool", "Whether users may be synchronized in from the partner "
-                                                       "(required unless C(state=absent))."),
-                     "display_name": _opt("str", "A name for the policy; kept as it is when not given.")}),
+        "inherit": inherit_option(layered=True),
+        "identity_synchronization": identity_sync_option(),
     }
     options.update({option: block_option(option, block) for option, block in PARTNER_BLOCKS.items()})
     return options
@@ -179,6 +233,21 @@ def relationship_options() -> dict:
                                          "automatic redemption, the source allows outbound automatic redemption."],
                                 elements="str"),
     }
+
+
+def shared_block_options() -> dict:
+    """The blocks the default and the partners both have (one doc fragment for both modules)."""
+    return {o: block_option(o, b) for o, b in DEFAULT_BLOCKS.items() if o in PARTNER_BLOCKS}
+
+
+def default_only_options() -> dict:
+    return {o: block_option(o, b) for o, b in DEFAULT_BLOCKS.items() if o not in PARTNER_BLOCKS}
+
+
+def partner_only_options() -> dict:
+    options = {o: block_option(o, b) for o, b in PARTNER_BLOCKS.items() if o not in DEFAULT_BLOCKS}
+    options.update(inherit=inherit_option(layered=False), identity_synchronization=identity_sync_option())
+    return options
 
 
 def argspec(options: dict) -> dict:

@@ -255,18 +255,7 @@ def export(current: dict) -> dict:
     """The tenant's live settings as one layer of the inventory schema (``entra_tenant``)."""
     from ..resources import cross_tenant_info
     cross = cross_tenant_info.export(current["cross_tenant"])
-    partners = []
-    for partner in cross["partners"]:
-        entry = {"partner": partner["partner"]}
-        inherit = sorted(k for k, v in partner.items() if v == "inherit")
-        if inherit:
-            entry["inherit"] = inherit
-        entry.update({k: v for k, v in partner.items()
-                      if k not in ("partner", "identity_synchronization") and v != "inherit"})
-        sync = partner.get("identity_synchronization")
-        if isinstance(sync, dict):
-            entry["identity_synchronization"] = sync
-        partners.append(entry)
+    partners = [{k: v for k, v in partner.items() if v != {"state": "absent"}} for partner in cross["partners"]]
     guest = guest_invitation.Info.plan(current["guest_invitation"], {}, "").result["settings"]
     return {"allowed_cloud_endpoints": cross["policy"]["allowed_cloud_endpoints"],
             "cross_tenant_default": cross["default"], "partners": partners,
