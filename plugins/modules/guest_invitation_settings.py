@@ -28,19 +28,19 @@ options:
       - V(none) - nobody, admins included; V(admins_and_guest_inviters) - Global, User and Guest Inviter
         administrators; V(admins_guest_inviters_and_all_members) - those and all members;
         V(everyone) - everyone including guests (the default of a new tenant outside US Government).
-      - Graph's spellings (V(adminsAndGuestInviters), V(adminsGuestInvitersAndAllMembers)) are accepted too.
       - "Strictness order, loosest first: V(everyone), V(admins_guest_inviters_and_all_members),
         V(admins_and_guest_inviters), V(none)."
     type: str
+    choices: [everyone, admins_guest_inviters_and_all_members, admins_and_guest_inviters, none]
   guest_user_access:
     description:
       - What guests may see in the directory (C(guestUserRoleId)).
       - V(same_as_members) - the member role C(a0b1b346-4d3e-4e8b-98f8-753987be4970);
         V(limited) - Guest User C(10dae51f-b6af-4016-8d66-8c2a99b929b3), the default;
         V(restricted) - Restricted Guest User C(2af84b1e-32c8-42b7-82bc-daa82404023b), guests see only their own profile.
-      - The role GUIDs are accepted too, in any case.
       - "Strictness order, loosest first: V(same_as_members), V(limited), V(restricted)."
     type: str
+    choices: [same_as_members, limited, restricted]
   allow_email_verified_users_to_join:
     description:
       - Whether users may join the tenant by email verification (C(allowEmailVerifiedUsersToJoinOrganization)).
@@ -148,8 +148,9 @@ from ansible_collections.tenantops.entra.plugins.module_utils.entry import argum
 from ansible_collections.tenantops.entra.plugins.module_utils.resources import guest_invitation as UNIT
 
 ARGUMENT_SPEC = argument_spec(
-    allow_invites_from=dict(type="str"),
-    guest_user_access=dict(type="str"),
+    allow_invites_from=dict(type="str", choices=["everyone", "admins_guest_inviters_and_all_members",
+                                                 "admins_and_guest_inviters", "none"]),
+    guest_user_access=dict(type="str", choices=["same_as_members", "limited", "restricted"]),
     allow_email_verified_users_to_join=dict(type="bool"),
     allowed_to_sign_up_email_based_subscriptions=dict(type="bool"),
     email_one_time_passcode=dict(type="str", choices=["default", "enabled", "disabled"]),

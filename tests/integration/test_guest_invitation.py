@@ -3,7 +3,7 @@
 RESTRICTED_ROLE = "2af84b1e-32c8-42b7-82bc-daa82404023b"
 
 EVERY_SETTING = {"name": "lock down", "tenantops.entra.guest_invitation_settings": {
-    "allow_invites_from": "adminsAndGuestInviters",                 # Graph's spelling is accepted
+    "allow_invites_from": "admins_and_guest_inviters",
     "guest_user_access": "restricted",
     "allow_email_verified_users_to_join": False,
     "allowed_to_sign_up_email_based_subscriptions": False,
@@ -49,7 +49,7 @@ def test_at_least_leaves_stricter_tenants_alone_and_tightens_looser_ones(sandbox
     run = ansible([
         {"name": "make fabrikam strict", "when": "inventory_hostname == 'fabrikam'",
          "tenantops.entra.guest_invitation_settings": {
-             "allow_invites_from": "none", "guest_user_access": RESTRICTED_ROLE.upper(),
+             "allow_invites_from": "none", "guest_user_access": "restricted",
              "allow_email_verified_users_to_join": False, "email_one_time_passcode": "disabled"}},
         {"name": "baseline", "tenantops.entra.guest_invitation_settings": dict(baseline, strictness="at_least")},
         {"name": "info", "tenantops.entra.guest_invitation_info": {}, "register": "info"},
