@@ -58,7 +58,7 @@ async def apply_changes(session: Session, changes: list) -> list:
     applied = []
     for index, change in enumerate(changes):
         try:
-            await session.graph.request(change.method, change.path, change.body)
+            await session.graph.request(change.method, change.path, change.body, landed=change.landed)
         except TenantOpsError as exc:
             raise ApplyError(exc, applied, [c.summary for c in changes[index:]]) from None
         applied.append(change.summary)
