@@ -18,7 +18,7 @@ from typing import Awaitable, Callable
 
 import traceback
 
-from .errors import AuthError, TenantOpsError, TransportError
+from .errors import AuthError, TenantOpsError, TransportError, first_line
 
 try:
     import httpx
@@ -153,11 +153,6 @@ class TokenProvider:
             raise AuthError(f"could not get a token for {self.scope}: {first_line(exc)}") from None
         except ValueError as exc:  # MSAL: authority discovery failed (unknown tenant, unreachable host)
             raise AuthError(f"could not get a token for {self.scope}: {first_line(exc)}") from None
-
-
-def first_line(exc: Exception) -> str:
-    text = str(getattr(exc, "message", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 async def send(client, tokens: TokenProvider, budget: RetryBudget, method: str, url: str,
