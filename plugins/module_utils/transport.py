@@ -33,7 +33,7 @@ except ImportError:  # reported by require_libraries(), so that a missing librar
 
 # Dropped connections (and, for requests that are not safe to repeat, 503/504 answers) are
 # retried this many times; 429/503/504 of safe requests are retried by kiota up to MAX_RETRIES.
-TRANSPORT_RETRIES = 2
+TRANSPORT_RETRIES = 4
 IDEMPOTENT = frozenset({"GET", "PUT", "PATCH", "DELETE"})
 MAX_RETRIES = 6
 # The request extension that tells BoundedRetryHandler whether a 503/504 may be answered by sending again.
