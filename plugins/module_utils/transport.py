@@ -165,7 +165,7 @@ async def send(client, tokens: TokenProvider, budget: RetryBudget, method: str, 
     rule = rule or RetryRule.for_method(method)
     request_headers = {"client-request-id": str(uuid.uuid4()), "Accept": "application/json"}
     request_headers.update(headers or {})
-    refreshed = refresh_now = False
+    refreshed = refresh_now = answer_lost = False
     repeats = 0
     while True:
         request_headers["Authorization"] = "Bearer " + await tokens.token(refresh=refresh_now)
@@ -180,10 +180,13 @@ async def send(client, tokens: TokenProvider, budget: RetryBudget, method: str, 
         except (httpx.TransportError, httpx.StreamError) as exc:
             response, failure = None, f"connection failed: {first_line(exc) or type(exc).__name__}"
             never_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+            answer_lost = answer_lost or not never_sent
         else:
             if response.status_code == 401 and not refreshed:
                 refreshed = refresh_now = True  # the token may have expired mid-run
                 continue
+            if method == "DELETE" and response.status_code == 404 and answer_lost:
+                return httpx.Response(204, request=request)  # the attempt whose answer was lost removed it
             if rule.safe or rule.landed is None or response.status_code not in (503, 504):
                 return response
             failure, never_sent = f"HTTP {response.status_code}", False

@@ -133,3 +133,14 @@ def test_a_patch_whose_answer_was_lost_is_sent_again(sandbox, ansible):
     run = ansible([TASK])
     assert run.rc == 0, run.stdout
     assert graph_calls(sandbox, "PATCH", "/crossTenantAccessPolicy") == [0, 204]
+
+
+def test_a_delete_whose_answer_was_lost_is_done_when_the_repeat_finds_nothing(sandbox, ansible):
+    assert ansible([CREATE_PARTNER]).rc == 0
+    sandbox.set_faults({"kind": "drop_after", "service": "graph", "method": "DELETE", "count": 1})
+    run = ansible([{"name": "remove", "tenantops.entra.cross_tenant_access_partner": {
+        "partner": NORTHWIND, "state": "absent"}}])
+    assert run.rc == 0, run.stdout
+    assert run.task("remove")["changed"] is True
+    assert graph_calls(sandbox, "DELETE", f"/partners/{NORTHWIND}") == [0, 404]
+    assert NORTHWIND not in sandbox.state("contoso")["partners"]
