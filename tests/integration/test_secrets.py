@@ -4,7 +4,6 @@ option, and no secret, private key or token in stdout, stderr, the log file or t
 Secrets come from a vars file, as in real use (vault, AWX); ansible-playbook -vvvv itself echoes
 inline -e values, which is Ansible's behaviour, not the collection's."""
 import json
-import os
 import re
 
 import pytest
@@ -63,9 +62,9 @@ def the_message(run) -> str:
 
 def test_wrong_secret(sandbox, collections_path, tmp_path):
     contoso = sandbox.tenant("contoso")
-    run, written, _ = failing_run(sandbox, collections_path, tmp_path, secrets={"s": "Wr0ng~secret.value-123"},
-                                  connection={"tenant_id": contoso["id"], "client_id": contoso["client_id"],
-                                              "client_secret": "{{ s }}"})
+    run, written = failing_run(sandbox, collections_path, tmp_path, secrets={"s": "Wr0ng~secret.value-123"},
+                               connection={"tenant_id": contoso["id"], "client_id": contoso["client_id"],
+                                           "client_secret": "{{ s }}"})[:2]
     assert the_message(run).startswith(f"tenant {contoso['id']}: could not get a token")
     assert "AADSTS7000215" in the_message(run)
     assert_nothing_secret(written, "Wr0ng~secret.value-123", contoso["client_secret"])
@@ -113,9 +112,9 @@ def test_certificate_files_that_cannot_work(sandbox, collections_path, tmp_path,
 
 def test_certificate_text_holding_only_the_key(sandbox, collections_path, tmp_path, key_pem):
     contoso = sandbox.tenant("contoso")
-    run, written, _ = failing_run(sandbox, collections_path, tmp_path, secrets={"pem": key_pem},
-                                  connection={"tenant_id": contoso["id"], "client_id": contoso["client_id"],
-                                              "client_certificate": "{{ pem }}"})
+    run, written = failing_run(sandbox, collections_path, tmp_path, secrets={"pem": key_pem},
+                               connection={"tenant_id": contoso["id"], "client_id": contoso["client_id"],
+                                           "client_certificate": "{{ pem }}"})[:2]
     assert "invalid input: client_certificate: the PEM holds a private key but no certificate" in the_message(run)
     assert_nothing_secret(written, key_pem)
 
@@ -123,9 +122,9 @@ def test_certificate_text_holding_only_the_key(sandbox, collections_path, tmp_pa
 def test_login_outage(sandbox, collections_path, tmp_path):
     contoso = sandbox.tenant("contoso")
     sandbox.set_faults({"kind": "login_outage", "tenant": contoso["id"]})
-    run, written, _ = failing_run(sandbox, collections_path, tmp_path, secrets={"s": contoso["client_secret"]},
-                                  connection={"tenant_id": contoso["id"], "client_id": contoso["client_id"],
-                                              "client_secret": "{{ s }}"})
+    run, written = failing_run(sandbox, collections_path, tmp_path, secrets={"s": contoso["client_secret"]},
+                               connection={"tenant_id": contoso["id"], "client_id": contoso["client_id"],
+                                           "client_secret": "{{ s }}"})[:2]
     assert "could not get a token" in the_message(run) and "503" in the_message(run)
     assert_nothing_secret(written, contoso["client_secret"])
 
@@ -136,8 +135,8 @@ def test_throttled_past_the_budget_and_a_dropped_write(sandbox, collections_path
     sandbox.set_faults({"kind": "status", "status": 429, "retry_after": 5, "service": "graph", "method": "GET"})
     connection = {"tenant_id": contoso["id"], "client_id": contoso["client_id"], "client_secret": "{{ s }}",
                   "max_retry_wait": 0}
-    run, written, _ = failing_run(sandbox, collections_path, tmp_path, secrets={"s": contoso["client_secret"]},
-                                  connection=connection, tasks=(WRITE,))
+    run, written = failing_run(sandbox, collections_path, tmp_path, secrets={"s": contoso["client_secret"]},
+                               connection=connection, tasks=(WRITE,))[:2]
     assert "HTTP 429" in the_message(run)
     assert_nothing_secret(written, contoso["client_secret"])
 
@@ -161,8 +160,8 @@ def test_out_of_range_numbers_are_refused_before_any_request(sandbox, collection
 def test_an_argument_spec_error(sandbox, collections_path, tmp_path):
     contoso = sandbox.tenant("contoso")
     tasks = [{"name": "read", "tenantops.entra.cross_tenant_access_policy": {"no_such_option": "{{ s }}"}}]
-    run, written, _ = failing_run(sandbox, collections_path, tmp_path, secrets={"s": contoso["client_secret"]},
-                                  connection={"tenant_id": contoso["id"], "client_id": contoso["client_id"],
-                                              "client_secret": "{{ s }}"}, tasks=tasks)
+    run, written = failing_run(sandbox, collections_path, tmp_path, secrets={"s": contoso["client_secret"]},
+                               connection={"tenant_id": contoso["id"], "client_id": contoso["client_id"],
+                                           "client_secret": "{{ s }}"}, tasks=tasks)[:2]
     assert "no_such_option" in the_message(run)
     assert_nothing_secret(written, contoso["client_secret"])

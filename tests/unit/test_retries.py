@@ -51,7 +51,7 @@ def test_batch_items_answered_503_are_sent_again_only_when_safe():
     client.budget = transport.RetryBudget(10)
     sent = []
 
-    async def request(method, path, body=None, *, safe=None, **_):
+    async def request(method, path, body=None, *, safe=None, **options):
         items = body["requests"]
         sent.append(([i["id"] for i in items], safe))
         return {"responses": [{"id": i["id"], "status": 503 if len(sent) == 1 else 200,
@@ -79,7 +79,7 @@ def test_a_token_is_reused_within_its_lifetime(lifetime):
     tokens = transport.TokenProvider(credential, "https://graph.microsoft.com/.default")
 
     async def many():
-        return {await tokens.token() for _ in range(50)}
+        return {await tokens.token() for attempt in range(50)}
     assert asyncio.run(many()) == {"t1"}
     assert credential.calls == 1
 
