@@ -137,17 +137,25 @@ def dispatch(req: Request) -> Response:
     if req.tenant is None and groups.get("tenant"):
         req.tenant = req.world.find_tenant(unquote(groups["tenant"]))  # login: faults can be per tenant
     check_permissions(route.permissions, req.caller)
-    extra_headers = apply_faults(req)
-    response = route.handler(req)
-    if extra_headers:
-        response.headers = {**extra_headers, **response.headers}
+    decision = apply_faults(req)
+    try:
+        response = route.handler(req)
+    except ApiError:
+        if decision.drop_after:
+            raise DropConnection() from None
+        raise
+    if decision.drop_after:
+        raise DropConnection()  # the handler's effect stays; the client never hears of it
+    if decision.headers:
+        response.headers = {**decision.headers, **response.headers}
     return response
 
 
-def apply_faults(req: Request) -> dict:
+def apply_faults(req: Request):
+    from .faults import Decision
     runtime = req.world.runtime
     if runtime is None or req.service == "control":
-        return {}
+        return Decision()
     decision = runtime.faults.evaluate(req)
     if decision.latency:
         time.sleep(decision.latency)
@@ -155,7 +163,7 @@ def apply_faults(req: Request) -> dict:
         raise DropConnection()
     if decision.error:
         raise decision.error
-    return decision.headers
+    return decision
 
 
 def check_permissions(required: tuple, caller: Caller | None) -> None:

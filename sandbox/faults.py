@@ -9,7 +9,8 @@ A fault is a dict (from the seed's ``faults:`` list or ``POST /_control/faults``
      "every": 3, "probability": 0.5, "seed": 7, "count": 2}     # when (all optional)
 
 Kinds: ``latency`` (``latency_ms``, ``jitter_ms``), ``status`` (``status`` 429/500/503/504,
-``retry_after``), ``drop`` (close the socket without an answer), ``login_outage`` (token endpoint
+``retry_after``), ``drop`` (close the socket without an answer), ``drop_after`` (handle the request,
+so a write takes effect, then close the socket without the answer), ``login_outage`` (token endpoint
 answers 503 ``temporarily_unavailable``), ``throttle`` (a token bucket per app+tenant modelled on
 Graph's identity limits, ``scale`` shrinks it), ``token_lifetime`` (``seconds``).
 ``every: N`` fires on every Nth matching request, ``probability`` fires at random with a seeded
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 
 from .core import ApiError, Request
 
-KINDS = ("latency", "status", "drop", "login_outage", "throttle", "token_lifetime")
+KINDS = ("latency", "status", "drop", "drop_after", "login_outage", "throttle", "token_lifetime")
 ERROR_STATUSES = {429: ("TooManyRequests", "Please retry again later."),
                   500: ("generalException", "An internal server error occurred."),
                   503: ("serviceNotAvailable", "The service is temporarily unavailable. Please try again later."),
@@ -48,6 +49,7 @@ _ids = itertools.count(1)
 class Decision:
     latency: float = 0.0
     drop: bool = False
+    drop_after: bool = False        # answer nothing, but only after the handler has run
     error: ApiError | None = None
     headers: dict = field(default_factory=dict)
 
@@ -167,6 +169,8 @@ def _apply(fault: Fault, req: Request, decision: Decision) -> None:
         decision.latency += (float(spec.get("latency_ms", 0)) + fault.rng.uniform(0, jitter)) / 1000
     elif fault.kind == "drop":
         decision.drop = True
+    elif fault.kind == "drop_after":
+        decision.drop_after = True
     elif fault.kind == "status":
         status = int(spec["status"])
         headers = {}

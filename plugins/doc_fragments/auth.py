@@ -8,14 +8,16 @@ class ModuleDocFragment:
 options:
   tenant_id:
     description:
-      - The tenant to manage, as its GUID or one of its verified domains.
+      - The tenant to manage, as its GUID or one of its verified domains. Anything else is refused before any
+        request; an internationalized domain is given in its ASCII (punycode, C(xn--)) form.
       - Falls back to the environment variables E(AZURE_TENANT_ID), then E(AZURE_TENANT) (the name AWX's
         built-in Azure credential injects).
     type: str
     required: true
   client_id:
     description:
-      - Application (client) id of the app registration the collection authenticates as.
+      - Application (client) id of the app registration the collection authenticates as, a GUID. A value that
+        is not a GUID is refused before login, and not shown (it is often the secret, put in the wrong option).
       - Required for O(auth_method=client_secret), O(auth_method=certificate) and O(auth_method=workload_identity);
         optional for a user-assigned managed identity.
       - Falls back to E(AZURE_CLIENT_ID).
@@ -86,14 +88,16 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for one HTTP response.
+      - Seconds to wait for one HTTP response; more than 0.
     type: float
     default: 60
   max_retry_wait:
     description:
       - Total seconds the task may spend waiting before retries of throttled (429) or unavailable (503, 504)
         answers, honouring C(Retry-After). When it is used up the task fails with the throttling error rather
-        than waiting longer, so a run never hangs.
+        than waiting longer, so a run never hangs. V(0) or more; V(0) means no waiting at all.
+      - Dropped connections are also retried within it, for requests that are safe to repeat; a partner
+        creation is sent again only after a read shows the first attempt did not take effect.
     type: float
     default: 120
 notes:

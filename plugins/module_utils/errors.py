@@ -8,6 +8,12 @@ from __future__ import annotations
 import re
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's text (or its type's name): what a one-line error quotes."""
+    text = str(getattr(exc, "message", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 class TenantOpsError(Exception):
     """Base class: ``str(err)`` is the line shown to the user (the runner prefixes the tenant)."""
 

@@ -12,9 +12,17 @@ import json
 
 from .errors import ExchangeError
 from .graph import error_from_response
-from .transport import RetryBudget, TokenProvider, build_http_client, send
+from .transport import RetryBudget, RetryRule, TokenProvider, build_http_client, send
 
 ANCHOR_MAILBOX = "APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@"
+# Cmdlets that read, or set properties to given values, leave the same state when run twice.
+SAFE_VERBS = ("Get", "Set")
+
+
+def cmdlet_is_safe(cmdlet: str, parameters: dict) -> bool:
+    """Get-* and Set-* are safe to repeat, unless a parameter is a hashtable (``@{Add=...}``
+    adds to a multi-valued property, so a second run would add again)."""
+    return cmdlet.split("-", 1)[0] in SAFE_VERBS and not any(isinstance(v, dict) for v in parameters.values())
 
 
 def token_tenant(access_token: str) -> str:
@@ -45,10 +53,12 @@ class ExchangeClient:
         body = {"CmdletInput": {"CmdletName": cmdlet, "Parameters": parameters or {}}}
         headers = {"X-AnchorMailbox": ANCHOR_MAILBOX + tenant, "Prefer": f"odata.maxpagesize={self.page_size}",
                    "Content-Type": "application/json"}
+        rule = RetryRule(cmdlet_is_safe(cmdlet, parameters or {}))
         items: list = []
         while url:
             self.calls += 1
-            response = await send(self.http, self.tokens, self.budget, "POST", url, json=body, headers=headers)
+            response = await send(self.http, self.tokens, self.budget, "POST", url, json=body, headers=headers,
+                                  rule=rule)
             if response.status_code >= 400:
                 raise error_from_response(ExchangeError, "POST", f"InvokeCommand {cmdlet}", response)
             page = response.json() if response.content else {}

@@ -10,7 +10,7 @@ import asyncio
 from urllib.parse import quote
 
 from .errors import GraphError
-from .transport import RetryBudget, TokenProvider, build_http_client, send
+from .transport import IDEMPOTENT, RetryBudget, RetryRule, TokenProvider, build_http_client, send
 
 BATCH_LIMIT = 20
 
@@ -67,17 +67,28 @@ class GraphClient:
         await self.http.aclose()
 
     async def request(self, method: str, path: str, body=None, params: dict | None = None,
-                      headers: dict | None = None):
-        """Call Graph; return the parsed JSON body (None for 204) or raise :class:`GraphError`."""
+                      headers: dict | None = None, *, safe: bool | None = None, landed=None):
+        """Call Graph; return the parsed JSON body (None for 204) or raise :class:`GraphError`.
+
+        ``safe`` overrides the method's default retry rule (see :class:`RetryRule`); ``landed``
+        (a :class:`~plan.Landed`) is the read that tells whether a non-idempotent write took effect."""
         url = path if path.startswith("https://") else self.base_url + path
         self.calls += 1
+        rule = RetryRule(method.upper() in IDEMPOTENT if safe is None else safe,
+                         self._landed_probe(landed) if landed is not None else None)
         response = await send(self.http, self.tokens, self.budget, method, url, json=body, params=params,
-                              headers=headers)
+                              headers=headers, rule=rule)
         if response.status_code >= 400:
             raise error_from_response(GraphError, method, path.split("?")[0], response)
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
+
+    def _landed_probe(self, landed):
+        async def probe() -> bool:
+            current = await self.get_or_none(landed.path)
+            return current is not None and all(current.get(key) == value for key, value in landed.expect.items())
+        return probe
 
     async def get(self, path: str, params: dict | None = None, headers: dict | None = None):
         return await self.request("GET", path, params=params, headers=headers)
@@ -115,8 +126,10 @@ class GraphClient:
         """Run many requests through ``$batch``, 20 at a time.
 
         ``requests`` are ``{"id", "method", "url", "body"?}`` with URLs relative to the version root.
-        Items answered 429/503/504 are sent again after their ``Retry-After`` while the budget
-        lasts.  Returns ``{id: (status, body)}``; the caller decides what an item's failure means.
+        The ``$batch`` POST itself is safe to repeat when every item is (GET, PUT, PATCH, DELETE).
+        Items answered 429 - and 503/504 when the item is safe to repeat - are sent again on
+        their own after their ``Retry-After`` while the budget lasts.  Returns
+        ``{id: (status, body)}``; the caller decides what an item's failure means.
         """
         results: dict = {}
         pending = list(requests)
@@ -124,11 +137,14 @@ class GraphClient:
             retry, wait = [], 0.0
             for start in range(0, len(pending), BATCH_LIMIT):
                 chunk = pending[start:start + BATCH_LIMIT]
-                answer = await self.request("POST", "/$batch", {"requests": [_batch_item(r) for r in chunk]})
+                safe = all(r["method"].upper() in IDEMPOTENT for r in chunk)
+                answer = await self.request("POST", "/$batch", {"requests": [_batch_item(r) for r in chunk]},
+                                            safe=safe)
                 for item in answer.get("responses", []):
                     status = int(item.get("status", 0))
-                    if status in (429, 503, 504):
-                        retry.append(next(r for r in chunk if str(r["id"]) == str(item["id"])))
+                    sent = next(r for r in chunk if str(r["id"]) == str(item["id"]))
+                    if status == 429 or (status in (503, 504) and sent["method"].upper() in IDEMPOTENT):
+                        retry.append(sent)
                         wait = max(wait, _header_seconds(item.get("headers") or {}))
                     results[str(item["id"])] = (status, item.get("body"))
             if not retry or not self.budget.take(wait):

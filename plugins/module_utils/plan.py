@@ -4,13 +4,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+@dataclass(frozen=True)
+class Landed:
+    """How to tell whether a write that is not safe to repeat took effect: ``GET path`` answers
+    200 with the ``expect`` fields.  Asked only when the answer to the write was lost."""
+    path: str
+    expect: dict = field(default_factory=dict)
+
+
 @dataclass
 class Change:
-    """One write.  ``summary`` is what the user reads in ``applied`` / ``not_applied``."""
+    """One write.  ``summary`` is what the user reads in ``applied`` / ``not_applied``.
+    ``landed`` is given for a POST that must not simply be sent again (see transport.RetryRule)."""
     summary: str
     method: str
     path: str
     body: dict | None = None
+    landed: Landed | None = None
 
 
 @dataclass

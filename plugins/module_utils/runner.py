@@ -14,9 +14,11 @@ A unit is a Python module with:
 from __future__ import annotations
 
 import asyncio
+import traceback
 
 from .auth import ConnectionSettings, build_credential
-from .errors import ApplyError, InputError, ServiceError, TenantOpsError
+from .errors import ApplyError, InputError, ServiceError, TenantOpsError, first_line
+from .redact import scrub, secret_values
 from .exchange import ExchangeClient
 from .graph import GraphClient
 from .transport import RetryBudget, require_libraries
@@ -58,9 +60,10 @@ async def apply_changes(session: Session, changes: list) -> list:
     applied = []
     for index, change in enumerate(changes):
         try:
-            await session.graph.request(change.method, change.path, change.body)
-        except TenantOpsError as exc:
-            raise ApplyError(exc, applied, [c.summary for c in changes[index:]]) from None
+            await session.graph.request(change.method, change.path, change.body, landed=change.landed)
+        except Exception as exc:  # noqa: BLE001 - whatever failed, the user learns what was and was not applied
+            cause = exc if isinstance(exc, TenantOpsError) else TenantOpsError(unexpected(exc))
+            raise ApplyError(cause, applied, [c.summary for c in changes[index:]]) from None
         applied.append(change.summary)
     return applied
 
@@ -79,8 +82,17 @@ async def _run_unit(unit, settings: ConnectionSettings, params: dict, check_mode
         await session.close()
 
 
+def unexpected(exc: BaseException) -> str:
+    return f"unexpected {type(exc).__name__}: {first_line(exc)}"
+
+
 def run(unit, params: dict, *, check_mode: bool, diff_mode: bool) -> dict:
-    """Return an Ansible result dict for one unit run; never raises for expected failures."""
+    """Return an Ansible result dict for one unit run, with every configured secret scrubbed
+    from it (:func:`redact.scrub`); never raises."""
+    return scrub(_run(unit, params, check_mode=check_mode, diff_mode=diff_mode), secret_values(params))
+
+
+def _run(unit, params: dict, *, check_mode: bool, diff_mode: bool) -> dict:
     tenant = (params.get("tenant_id") or "").strip() or "?"
     try:
         settings = ConnectionSettings.from_params(params)
@@ -95,6 +107,9 @@ def run(unit, params: dict, *, check_mode: bool, diff_mode: bool) -> dict:
                                     "to converge"}
     except (ServiceError, TenantOpsError) as exc:
         return {"failed": True, "changed": False, "msg": f"tenant {tenant}: {exc}"}
+    except Exception as exc:  # noqa: BLE001 - the one door: a library's surprise is still one line
+        return {"failed": True, "changed": False, "msg": f"tenant {tenant}: {unexpected(exc)}",
+                "exception": traceback.format_exc()}
 
     result = {"changed": bool(plan.changes), "tenant_id": settings.tenant_id}
     result.update(plan.result)

@@ -13,10 +13,12 @@ import ssl
 import time
 import uuid
 import weakref
+from dataclasses import dataclass
+from typing import Awaitable, Callable
 
 import traceback
 
-from .errors import AuthError, TenantOpsError, TransportError
+from .errors import AuthError, TenantOpsError, TransportError, first_line
 
 try:
     import httpx
@@ -29,10 +31,36 @@ except ImportError:  # reported by require_libraries(), so that a missing librar
     RetryHandler = object
     IMPORT_ERROR = traceback.format_exc()
 
-# Dropped or refused connections are retried this many times for idempotent methods.
-TRANSPORT_RETRIES = 2
+# Dropped connections (and, for requests that are not safe to repeat, 503/504 answers) are
+# retried this many times; 429/503/504 of safe requests are retried by kiota up to MAX_RETRIES.
+TRANSPORT_RETRIES = 4
 IDEMPOTENT = frozenset({"GET", "PUT", "PATCH", "DELETE"})
 MAX_RETRIES = 6
+# The request extension that tells BoundedRetryHandler whether a 503/504 may be answered by sending again.
+RETRY_SAFE_KEY = "tenantops_retry_safe"
+
+
+@dataclass(frozen=True)
+class RetryRule:
+    """Whether a request may be sent again after a dropped connection or a 503/504 answer.
+
+    ``safe``: a second attempt leaves the tenant as one success would - reads (also those sent
+    as POST: Exchange Get-* cmdlets, a ``$batch`` of reads), and writes that set a value (PUT,
+    PATCH, DELETE, Set-* cmdlets with the same parameters).  Such requests are retried on
+    dropped connections, 429, 503 and 504 while the budget lasts.
+
+    A request that is not safe (creating a partner with POST, ``resetToSystemDefault``) is sent
+    again only when ``landed`` - an async read - answers False, i.e. shows that the first attempt
+    did not take effect; True means it did, and the request counts as done.  Without ``landed`` it
+    is never repeated, except after a 429, which the service answers before doing anything
+    (https://learn.microsoft.com/en-us/graph/throttling: "the requests fail").
+    """
+    safe: bool
+    landed: Callable[[], Awaitable[bool]] | None = None
+
+    @classmethod
+    def for_method(cls, method: str) -> "RetryRule":
+        return cls(method.upper() in IDEMPOTENT)
 
 
 def require_libraries() -> None:
@@ -70,6 +98,8 @@ class BoundedRetryHandler(RetryHandler):
         # Kiota asks for a delay after every response; only a retryable one spends the budget.
         if response is None or response.status_code not in self.retry_on_status_codes:
             return wait
+        if response.status_code != 429 and not response.request.extensions.get(RETRY_SAFE_KEY, True):
+            return RetryHandlerOption.MAX_DELAY  # send() decides, after asking whether it landed
         if retry_count >= MAX_RETRIES or not self.budget.take(wait):
             return RetryHandlerOption.MAX_DELAY  # kiota's own "do not retry" threshold
         return wait
@@ -94,19 +124,25 @@ _CREDENTIAL_LOCKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 class TokenProvider:
-    """Access tokens for one resource from a synchronous azure-identity credential, cached until
-    two minutes before expiry.  Fetching runs in a thread so that the event loop keeps going."""
+    """Access tokens for one resource from a synchronous azure-identity credential, reused until
+    shortly before expiry (two minutes, or a fifth of a short lifetime).  Fetching runs in a
+    thread so that the event loop keeps going."""
 
     def __init__(self, credential, scope: str):
         self.credential = credential
         self.scope = scope
+        self.fetches = 0
         self._token = None
+        self._refresh_at = 0.0
         self._lock = _CREDENTIAL_LOCKS.setdefault(credential, asyncio.Lock())
 
     async def token(self, *, refresh: bool = False) -> str:
         async with self._lock:
-            if refresh or self._token is None or self._token.expires_on - 120 < time.time():
+            if refresh or self._token is None or time.time() >= self._refresh_at:
                 self._token = await asyncio.to_thread(self._fetch)
+                self.fetches += 1
+                lifetime = max(self._token.expires_on - time.time(), 0)
+                self._refresh_at = self._token.expires_on - min(120.0, lifetime / 5)
             return self._token.token
 
     def _fetch(self):
@@ -119,39 +155,53 @@ class TokenProvider:
             raise AuthError(f"could not get a token for {self.scope}: {first_line(exc)}") from None
 
 
-def first_line(exc: Exception) -> str:
-    text = str(getattr(exc, "message", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 async def send(client, tokens: TokenProvider, budget: RetryBudget, method: str, url: str,
-               *, json=None, headers: dict | None = None, params: dict | None = None) -> "httpx.Response":
-    """One call with a bearer token: refreshes an expired token once, retries dropped connections
-    for idempotent methods, and leaves status handling to the caller."""
+               *, json=None, headers: dict | None = None, params: dict | None = None,
+               rule: RetryRule | None = None) -> "httpx.Response":
+    """One call with a bearer token: refreshes an expired token once, sends again after a dropped
+    connection (or a 503/504 of a request that is not safe to repeat) as ``rule`` allows, and
+    leaves status handling to the caller."""
     method = method.upper()
+    rule = rule or RetryRule.for_method(method)
     request_headers = {"client-request-id": str(uuid.uuid4()), "Accept": "application/json"}
     request_headers.update(headers or {})
-    refreshed = refresh_now = False
-    attempt = 0
+    refreshed = refresh_now = answer_lost = False
+    repeats = 0
     while True:
         request_headers["Authorization"] = "Bearer " + await tokens.token(refresh=refresh_now)
         refresh_now = False
+        request = client.build_request(method, url, json=json, headers=request_headers, params=params)
+        # msgraph-core's transport runs the middleware (retries included) only for requests that
+        # carry kiota request options; plain httpx requests would bypass it.
+        request.extensions[REQUEST_OPTIONS_KEY] = {}
+        request.extensions[RETRY_SAFE_KEY] = rule.safe
         try:
-            request = client.build_request(method, url, json=json, headers=request_headers, params=params)
-            # msgraph-core's transport runs the middleware (retries included) only for requests that
-            # carry kiota request options; plain httpx requests would bypass it.
-            request.extensions[REQUEST_OPTIONS_KEY] = {}
             response = await read_body(await client.send(request, stream=True))
         except (httpx.TransportError, httpx.StreamError) as exc:
-            attempt += 1
-            if method in IDEMPOTENT and attempt <= TRANSPORT_RETRIES and budget.take(0.5 * attempt):
-                await asyncio.sleep(0.5 * attempt)
+            response, failure = None, f"connection failed: {first_line(exc) or type(exc).__name__}"
+            never_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+            answer_lost = answer_lost or not never_sent
+        else:
+            if response.status_code == 401 and not refreshed:
+                refreshed = refresh_now = True  # the token may have expired mid-run
                 continue
-            raise TransportError(f"{method} {url}: connection failed: {first_line(exc) or type(exc).__name__}") from None
-        if response.status_code == 401 and not refreshed:
-            refreshed = refresh_now = True  # the token may have expired mid-run
-            continue
-        return response
+            if method == "DELETE" and response.status_code == 404 and answer_lost:
+                return httpx.Response(204, request=request)  # the attempt whose answer was lost removed it
+            if rule.safe or rule.landed is None or response.status_code not in (503, 504):
+                return response
+            failure, never_sent = f"HTTP {response.status_code}", False
+        if not rule.safe and not never_sent:
+            if rule.landed is None:
+                raise TransportError(f"{method} {url}: {failure}; not sent again, since a second {method} "
+                                     f"could repeat what the first may have done")
+            if await rule.landed():
+                return httpx.Response(204, request=request)  # the first attempt took effect
+        repeats += 1
+        if repeats > TRANSPORT_RETRIES or not budget.take(0.5 * repeats):
+            if response is not None:
+                return response
+            raise TransportError(f"{method} {url}: {failure}")
+        await asyncio.sleep(0.5 * repeats)
 
 
 async def read_body(response: httpx.Response) -> httpx.Response:

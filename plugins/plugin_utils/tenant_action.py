@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.tenantops.entra.plugins.module_utils.entry import AUTH_MUTUALLY_EXCLUSIVE
+from ansible_collections.tenantops.entra.plugins.module_utils.redact import no_log_values, scrub
 from ansible_collections.tenantops.entra.plugins.module_utils.runner import run
 
 
@@ -38,9 +38,10 @@ class TenantAction(ActionBase):
             mutually_exclusive=AUTH_MUTUALLY_EXCLUSIVE + module_kwargs.pop("mutually_exclusive", []),
             **module_kwargs)
         validated = validator.validate(self._task.args)
-        no_log_values = validated._no_log_values
+        # The no_log values of the task, from the spec (also those that came from an env fallback).
+        secrets = no_log_values(self.argument_spec(), {**self._task.args, **validated.validated_parameters})
         if validated.error_messages:
-            raise AnsibleActionFail(remove_values("; ".join(validated.error_messages), no_log_values))
+            raise AnsibleActionFail(scrub("; ".join(validated.error_messages), secrets))
         outcome = self.execute(validated.validated_parameters, task_vars or {})
-        result.update(remove_values(outcome, no_log_values))
+        result.update(scrub(outcome, secrets))
         return result

@@ -89,6 +89,25 @@ def test_dropped_connection(sandbox, http):
     assert [e["status"] for e in sandbox.requests_log()["entries"] if e["path"] == AUTHZ] == [0, 200]
 
 
+def test_drop_after_applies_the_write_then_closes_the_socket(sandbox, http):
+    headers = bearer(sandbox)
+    sandbox.set_faults({"kind": "drop_after", "count": 1, "service": "graph", "method": "PATCH"})
+    with pytest.raises(httpx.RemoteProtocolError):
+        http.patch(sandbox.graph_url + AUTHZ, json={"allowInvitesFrom": "adminsAndGuestInviters"}, headers=headers)
+    assert sandbox.state("contoso")["policies"]["authorizationPolicy"]["allowInvitesFrom"] == "adminsAndGuestInviters"
+    assert [e["status"] for e in sandbox.requests_log()["entries"] if e["path"] == AUTHZ] == [0]
+
+
+def test_drop_after_in_a_batch_item_is_an_applied_504(sandbox, http):
+    sandbox.set_faults({"kind": "drop_after", "count": 1, "service": "graph", "method": "PATCH"})
+    batch = {"requests": [{"id": "1", "method": "PATCH", "url": "/policies/authorizationPolicy",
+                           "headers": {"Content-Type": "application/json"},
+                           "body": {"allowInvitesFrom": "adminsAndGuestInviters"}}]}
+    response = http.post(sandbox.graph_url + "/v1.0/$batch", json=batch, headers=bearer(sandbox))
+    assert [item["status"] for item in response.json()["responses"]] == [504]
+    assert sandbox.state("contoso")["policies"]["authorizationPolicy"]["allowInvitesFrom"] == "adminsAndGuestInviters"
+
+
 def test_login_outage(sandbox, http):
     sandbox.set_faults({"kind": "login_outage", "tenant": "fabrikam.com"})
     response = http.post(f"{sandbox.login_url}/fabrikam.com/oauth2/v2.0/token", data={"grant_type": "x"})

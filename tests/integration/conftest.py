@@ -90,8 +90,9 @@ def connection_defaults(sandbox) -> dict:
 
 
 def run_playbook(sandbox, collections: str, tasks, *, hosts="contoso", check=False, diff=False,
-                 extra_vars=None, verbosity=0, env=None, workdir=None, connection=None) -> PlaybookRun:
-    """``connection`` replaces the default connection options (the inventory host's app secret)."""
+                 extra_vars=None, verbosity=0, env=None, workdir=None, connection=None, started=None) -> PlaybookRun:
+    """``connection`` replaces the default connection options (the inventory host's app secret);
+    ``started(process)`` is called once ansible-playbook runs (e.g. to signal it)."""
     workdir = workdir or tempfile.mkdtemp(prefix="tenantops-play-")
     if isinstance(tasks, str):
         tasks = yaml.safe_load(tasks)
@@ -122,8 +123,12 @@ def run_playbook(sandbox, collections: str, tasks, *, hosts="contoso", check=Fal
                    ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="0",
                    ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
     run_env.update(env or {})
-    completed = subprocess.run(command, cwd=workdir, env=run_env, capture_output=True, text=True, timeout=600,
-                               check=False)  # the caller asserts on rc
+    with subprocess.Popen(command, cwd=workdir, env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as process:  # the caller asserts on rc
+        if started:
+            started(process)
+        stdout, stderr = process.communicate(timeout=600)
+    completed = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
     results = []
     if os.path.exists(results_file):
         with open(results_file, encoding="utf-8") as handle:

@@ -6,6 +6,7 @@ from ansible_collections.tenantops.entra.plugins.module_utils import auth, cloud
 from ansible_collections.tenantops.entra.plugins.module_utils.graph import error_from_response, odata_key
 
 TENANT = "272443cd-0b6f-49a5-b6ee-03f4ad31cdc9"
+CLIENT = "43b9d114-31a2-4dc0-9c17-28a877db2a86"
 
 
 def settings(**params):
@@ -28,21 +29,21 @@ def test_clouds_select_hosts_and_scopes(name, graph, exchange):
 
 def test_unknown_cloud_names_the_field():
     with pytest.raises(errors.InputError) as err:
-        settings(cloud="mars", client_id="x", client_secret="s")
+        settings(cloud="mars", client_id=CLIENT, client_secret="s")
     assert err.value.field == "cloud"
 
 
 def test_endpoint_overrides_win_over_the_cloud():
-    s = settings(client_id="c", client_secret="s", graph_endpoint="https://127.0.0.1:1/graph/")
+    s = settings(client_id=CLIENT, client_secret="s", graph_endpoint="https://127.0.0.1:1/graph/")
     assert s.graph_url == "https://127.0.0.1:1/graph"
     assert s.login_url == "https://login.microsoftonline.com"
 
 
 @pytest.mark.parametrize("params, method", [
-    ({"client_id": "c", "client_secret": "s"}, "client_secret"),
-    ({"client_id": "c", "client_certificate_path": "/c.pem"}, "certificate"),
-    ({"client_id": "c", "client_certificate": "PEM"}, "certificate"),
-    ({"client_id": "c", "federated_token_file": "/t"}, "workload_identity"),
+    ({"client_id": CLIENT, "client_secret": "s"}, "client_secret"),
+    ({"client_id": CLIENT, "client_certificate_path": "/c.pem"}, "certificate"),
+    ({"client_id": CLIENT, "client_certificate": "PEM"}, "certificate"),
+    ({"client_id": CLIENT, "federated_token_file": "/t"}, "workload_identity"),
     ({"auth_method": "azure_cli"}, "azure_cli"),
 ])
 def test_auto_picks_from_what_is_given(params, method, monkeypatch):
@@ -60,15 +61,15 @@ def test_no_credential_is_a_clear_error(monkeypatch):
     monkeypatch.delenv("IDENTITY_ENDPOINT", raising=False)
     monkeypatch.delenv("MSI_ENDPOINT", raising=False)
     with pytest.raises(errors.InputError) as err:
-        settings(client_id="c")
+        settings(client_id=CLIENT)
     assert err.value.field == "auth_method" and "no credential" in err.value.message
 
 
 @pytest.mark.parametrize("params, field", [
     ({"client_secret": "s"}, "client_id"),
-    ({"auth_method": "certificate", "client_id": "c"}, "client_certificate_path"),
-    ({"client_id": "c", "client_secret": "s", "graph_endpoint": "http://127.0.0.1:1"}, "graph_endpoint"),
-    ({"tenant_id": " ", "client_id": "c", "client_secret": "s"}, "tenant_id"),
+    ({"auth_method": "certificate", "client_id": CLIENT}, "client_certificate_path"),
+    ({"client_id": CLIENT, "client_secret": "s", "graph_endpoint": "http://127.0.0.1:1"}, "graph_endpoint"),
+    ({"tenant_id": " ", "client_id": CLIENT, "client_secret": "s"}, "tenant_id"),
 ])
 def test_incomplete_settings_name_the_field(params, field):
     with pytest.raises(errors.InputError) as err:

@@ -97,6 +97,8 @@ def test_partner_domain_that_no_tenant_owns_is_an_input_error():
     ({"rules": [{"visibility": "visible", "user_types": ["member"]}]}, "rules[0].user_types[0]"),
     ({"rules": [{"visibility": "visible", "partner_tenants": ["not a domain"]}]}, "rules[0].partner_tenants[0]"),
     ({"default": "hidden", "concurrency": 50}, "concurrency"),
+    ({"default": "hidden", "concurrency": 0}, "concurrency"),      # not "unset": refused, never taken as 8
+    ({"default": "hidden", "concurrency": -3}, "concurrency"),
 ])
 def test_bad_input_names_the_field(params, field):
     with pytest.raises(InputError) as caught:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..compare import changed_keys
 from ..errors import InputError
-from ..plan import Change, Plan
+from ..plan import Change, Landed, Plan
 from .cross_tenant_settings import DEFAULT_BLOCKS, blocks_from_graph, blocks_to_graph, canonical_blocks
 
 PATH = "/policies/crossTenantAccessPolicy/default"
@@ -81,5 +81,6 @@ def _plan_reset(current: dict) -> Plan:
     if current.get("isServiceDefault"):
         return Plan(before, before, result={"is_service_default": True})
     after = blocks_from_graph(SERVICE_DEFAULT, DEFAULT_BLOCKS)
-    change = Change("POST default/resetToSystemDefault", "POST", RESET_PATH)
+    change = Change("POST default/resetToSystemDefault", "POST", RESET_PATH,
+                    landed=Landed(PATH, {"isServiceDefault": True}))
     return Plan(before, after, [change], result={"is_service_default": True})

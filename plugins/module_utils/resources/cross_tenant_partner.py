@@ -12,7 +12,7 @@ import re
 from ..compare import changed_keys, is_guid
 from ..errors import InputError
 from ..graph import odata_key
-from ..plan import Change, Plan
+from ..plan import Change, Landed, Plan
 from .cross_tenant_settings import INHERIT, PARTNER_BLOCKS, blocks_from_graph, blocks_to_graph, canonical_blocks
 
 PARTNERS = "/policies/crossTenantAccessPolicy/partners"
@@ -186,7 +186,8 @@ def _plan_present(current: dict, params: dict) -> Plan:
         created = {option: value for option, value in wanted.items() if value != INHERIT}
         settings = blocks_to_graph(created, PARTNER_BLOCKS)
         summary = f"POST partners: create {partner_id}" + (f" with {', '.join(settings)}" if settings else "")
-        changes = [Change(summary, "POST", PARTNERS, {"tenantId": partner_id, **settings})]
+        # A lost answer to this POST is settled by reading the partner before posting again.
+        changes = [Change(summary, "POST", PARTNERS, {"tenantId": partner_id, **settings}, landed=Landed(path))]
     else:
         current_blocks = blocks_from_graph(existing, PARTNER_BLOCKS)
         before = {"partner": partner_id, **{option: current_blocks[option] for option in wanted}}

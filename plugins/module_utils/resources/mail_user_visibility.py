@@ -34,6 +34,7 @@ MAIL_USER_SELECT = ["ExternalDirectoryObjectId", "Guid", "HiddenFromAddressLists
 CONTACT_SELECT = ["ExternalEmailAddress", "EmailAddresses"]
 DOMAIN = re.compile(r"^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$", re.I)
 MAX_CONCURRENCY = 20          # the HTTP client keeps at most 20 connections
+DEFAULT_CONCURRENCY = 8
 DIFF_USERS = 20               # users named in the diff; the rest are counted
 
 REASON_CONTACT = "a mail contact holds this address, so Exchange cannot mail-enable the user"
@@ -88,9 +89,13 @@ def validate(params: dict, tenant_id: str) -> None:
         raise InputError("default", f"{params['default']!r} is not one of visible, hidden")
     if params.get("default") is None and not rules:
         raise InputError("default", "give default, rules or both; otherwise no user is managed")
-    concurrency = params.get("concurrency") or 8
-    if not 1 <= int(concurrency) <= MAX_CONCURRENCY:
-        raise InputError("concurrency", f"must be between 1 and {MAX_CONCURRENCY}")
+    if not 1 <= concurrency_of(params) <= MAX_CONCURRENCY:
+        raise InputError("concurrency", f"must be between 1 and {MAX_CONCURRENCY}, got {concurrency_of(params)}")
+
+
+def concurrency_of(params: dict) -> int:
+    """0 is a value (refused), not "unset"."""
+    return int(params["concurrency"]) if params.get("concurrency") is not None else DEFAULT_CONCURRENCY
 
 
 # --------------------------------------------------------------------------------------------
@@ -288,7 +293,7 @@ def plan(current: dict, params: dict, tenant_id: str) -> Plan:
             (to_hide if hide else to_show).append(row)
         if params.get("align_entra") and row.shown is not None and row.shown == hide:
             entra.append(row.ref(show_in_address_list=not hide))
-    concurrency = int(params.get("concurrency") or 8)
+    concurrency = concurrency_of(params)
     changes = [exchange_change(targets, hide, concurrency) for targets, hide in ((to_hide, True), (to_show, False))
                if targets]
     if entra:
