@@ -5,10 +5,12 @@ Both the action plugin (the fast path) and the module's ``main`` call :func:`run
 from __future__ import annotations
 
 import asyncio
+import traceback
 
 from ..auth import ConnectionSettings
 from ..errors import ApplyError, InputError, ServiceError, TenantOpsError
-from ..runner import Session
+from ..redact import scrub, secret_values
+from ..runner import Session, unexpected
 from . import model, report, unit
 
 
@@ -40,7 +42,11 @@ def _input_failure(name: str, exc: InputError) -> dict:
 
 
 def run(params: dict, *, check_mode: bool, diff_mode: bool) -> dict:
-    """An Ansible result dict for one tenant; never raises for expected failures."""
+    """An Ansible result dict for one tenant, every configured secret scrubbed from it; never raises."""
+    return scrub(_run_tenant(params, check_mode, diff_mode), secret_values(params))
+
+
+def _run_tenant(params: dict, check_mode: bool, diff_mode: bool) -> dict:
     name = params.get("tenant_name") or (params.get("tenant_id") or "").strip() or "?"
     try:
         settings = ConnectionSettings.from_params(params)
@@ -56,6 +62,9 @@ def run(params: dict, *, check_mode: bool, diff_mode: bool) -> dict:
     except (ServiceError, TenantOpsError) as exc:
         return {"failed": True, "changed": False, "tenant": name, "msg": f"tenant {name}: {exc}",
                 "applied": [], "not_applied": []}
+    except Exception as exc:  # noqa: BLE001 - the one door: a library's surprise is still one line
+        return {"failed": True, "changed": False, "tenant": name, "msg": f"tenant {name}: {unexpected(exc)}",
+                "applied": [], "not_applied": [], "exception": traceback.format_exc()}
     return _result(name, settings, tenant_plan, applied, check_mode, diff_mode)
 
 
