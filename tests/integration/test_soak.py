@@ -7,8 +7,8 @@ tenant ends in the clean run's state, the audit log holds no effective write the
 make, and a rerun changes nothing.  The SIGTERM test stops a run mid-apply and checks the same
 after a rerun.
 
-The tasks each tenant runs are :data:`SOAK_TASKS`, in one place: point it at another module (the
-per-tenant ``tenant_settings``) and the assertions stay as they are.
+The tasks each tenant runs are :data:`SOAK_TASKS`, in one place; they are the fleet path users run
+(``tenant_settings``, one task per tenant).
 """
 import collections
 import os
@@ -34,19 +34,20 @@ INDEX = "(inventory_hostname[4:] | int)"
 NEXT = "soak{{ '%04d' % ((" + INDEX + " + 1) % " + str(TENANTS) + ") }}.onmicrosoft.com"   # already a partner
 NEW = "soak{{ '%04d' % ((" + INDEX + " + 3) % " + str(TENANTS) + ") }}.onmicrosoft.com"    # not yet one: a POST
 
-# Every method the collection sends: PATCH (default, partner), POST (partner creation, $batch of
-# reads, Exchange Get-/Set-MailUser), PUT (identity synchronization), GET.
-SOAK_TASKS = [
-    {"name": "default", "tenantops.entra.cross_tenant_access_default": {"b2b_collaboration_outbound": BLOCK_ALL}},
-    {"name": "existing partner", "tenantops.entra.cross_tenant_access_partner": {
-        "partner": NEXT, "b2b_direct_connect_inbound": ALLOW_ALL}},
-    {"name": "new partner", "tenantops.entra.cross_tenant_access_partner": {
-        "partner": NEW, "identity_synchronization": {"user_sync_inbound": True},
-        "inbound_trust": {"is_mfa_accepted": True, "is_compliant_device_accepted": False,
-                          "is_hybrid_azure_ad_joined_device_accepted": False}}},
-    {"name": "address list", "tenantops.entra.mail_user_visibility": {
-        "default": "visible", "rules": [{"visibility": "hidden", "partner_tenants": [NEXT.replace("onmicrosoft.com", "example")]}]}},
-]
+# What users run: one tenant_settings task per tenant. It sends every method the collection has:
+# PATCH (default, partner), POST (partner creation, $batch of reads, Exchange Get-/Set-MailUser),
+# PUT (identity synchronization), GET.
+SOAK_TASKS = [{"name": "tenant", "tenantops.entra.tenant_settings": {
+    "tenant_name": "{{ inventory_hostname }}",
+    "layers": [{"name": "soak", "settings": {
+        "cross_tenant_default": {"b2b_collaboration_outbound": BLOCK_ALL},
+        "partners": [
+            {"partner": NEXT, "b2b_direct_connect_inbound": ALLOW_ALL},
+            {"partner": NEW, "identity_synchronization": {"user_sync_inbound": True},
+             "inbound_trust": {"is_mfa_accepted": True, "is_compliant_device_accepted": False,
+                               "is_hybrid_azure_ad_joined_device_accepted": False}}],
+        "guest_visibility": {"default": "visible", "rules": [
+            {"visibility": "hidden", "partner_tenants": [NEXT.replace("onmicrosoft.com", "example")]}]}}}]}}]
 TRANSIENT = [
     {"kind": "status", "status": 429, "retry_after": 1, "probability": 0.08, "seed": 1, "service": "graph"},
     {"kind": "status", "status": 429, "retry_after": 1, "probability": 0.08, "seed": 2, "service": "exchange"},
