@@ -14,7 +14,7 @@ from sandbox.core import GUID_RE, ApiError, Request, Response, Tenant, World, ba
 from sandbox.graph import audit
 from sandbox.graph.odata import (collection_body, context_url, entity_response_body, matches, parse_eq_filter,
                                  query_option, selected_properties, service_root)
-from sandbox.graph.policies import (CTAP, READ_ALL, RW_CROSS_TENANT, check_b2b_conflicts,
+from sandbox.graph.policies import (CTAP, READ_ALL, RW_CROSS_TENANT, check_conflicts, check_targets,
                                     cross_tenant_policy_parts)
 from sandbox.schema import check_cross_tenant_policy_size, validate_body
 
@@ -61,7 +61,7 @@ def effective_settings(tenant: Tenant, partner: dict) -> dict:
 
 
 def check_partner(tenant: Tenant, partner: dict, partners_after: dict) -> None:
-    check_b2b_conflicts(effective_settings(tenant, partner), "partner")
+    check_conflicts(effective_settings(tenant, partner), "partner")
     check_cross_tenant_policy_size(cross_tenant_policy_parts(tenant, partners=partners_after))
 
 
@@ -75,10 +75,11 @@ def add_partner_seed(world: World, tenant: Tenant, partner_seed: dict) -> None:
         raise ValueError(f"partner tenantId {seed.get('tenantId')!r} is neither a GUID nor a seeded tenant")
     seed["tenantId"] = tenant_id
     validate_body(PARTNER_TYPE, seed, mode="post")
+    check_targets(seed)
     partner = new_partner(tenant_id, seed)
     if "isServiceProvider" in seed:
         partner["isServiceProvider"] = seed["isServiceProvider"]
-    check_b2b_conflicts(effective_settings(tenant, partner), "partner")
+    check_conflicts(effective_settings(tenant, partner), "partner")
     tenant.partners[tenant_id.lower()] = partner
     if sync is not None:
         validate_body(SYNC_TYPE, sync, mode="put")
@@ -158,6 +159,7 @@ def _expand_identity_sync(req: Request) -> bool:
 def create_partner(req: Request) -> Response:
     body = req.body if req.body is not None else {}
     validate_body(PARTNER_TYPE, body, mode="post")
+    check_targets(body)
     tenant_id = body.get("tenantId")
     if not tenant_id:
         raise bad_request("Property 'tenantId' is required.")
@@ -192,6 +194,7 @@ def get_partner(req: Request) -> Response:
 def update_partner(req: Request) -> Response:
     body = req.body if req.body is not None else {}
     validate_body(PARTNER_TYPE, body, mode="patch")
+    check_targets(body)
     with req.world.lock:
         key, old = _existing_partner(req)
         new = {**old, **_settings(body)}
@@ -206,6 +209,12 @@ def update_partner(req: Request) -> Response:
 def delete_partner(req: Request) -> Response:
     with req.world.lock:
         key, old = _existing_partner(req)
+        if old.get("isServiceProvider"):
+            # "If the organization is a cloud service provider for your organization (isServiceProvider ... is
+            # true), you won't be able to remove the organization."
+            # https://learn.microsoft.com/en-us/entra/external-id/cross-tenant-access-settings-b2b-collaboration
+            raise bad_request("The partner configuration is a cloud service provider for this organization "
+                              "(isServiceProvider is true) and cannot be removed.")
         if key in req.tenant.identity_sync:
             raise bad_request("The partner configuration includes a user synchronization policy; delete "
                               "its identitySynchronization before deleting the partner.")
