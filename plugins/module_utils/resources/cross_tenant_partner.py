@@ -1,4 +1,6 @@
-"""One partner's cross-tenant access settings and its identity synchronization (FACTS 1.3, 1.4).
+"""One partner's cross-tenant access settings and its identity synchronization
+(https://learn.microsoft.com/en-us/graph/api/resources/crosstenantaccesspolicyconfigurationpartner,
+https://learn.microsoft.com/en-us/graph/api/resources/crosstenantidentitysyncpolicypartner).
 
 The partner is named by tenant GUID or verified domain; the read resolves it to a tenant id.
 A block not given is not managed; a block given as ``inherit`` is sent as ``null``.
@@ -111,9 +113,9 @@ def identity_sync_to_graph(sync: dict) -> dict:
     return body
 
 
-def partner_from_graph(raw: dict, sync_raw: dict | None) -> dict:
-    """A partner as the module's options: every block (``null`` -> ``inherit``) and its sync."""
-    return {"partner": raw["tenantId"].lower(), **blocks_from_graph(raw, PARTNER_BLOCKS),
+def partner_from_graph(raw: dict, sync_raw: dict | None, cloud: str | None = None) -> dict:
+    """A partner as the module's options: every block ``cloud`` has (``null`` -> ``inherit``) and its sync."""
+    return {"partner": raw["tenantId"].lower(), **blocks_from_graph(raw, PARTNER_BLOCKS, cloud),
             "identity_synchronization": identity_sync_from_graph(sync_raw)}
 
 
@@ -156,22 +158,32 @@ def plan(current: dict, params: dict, tenant_id: str) -> Plan:
         raise InputError("partner", f"{params.get('partner')!r} is the tenant itself ({partner_id}); "
                                     f"a tenant cannot be its own partner")
     if _state(params) == "absent":
-        return _plan_absent(current)
+        return _plan_absent(current, params.get("cloud"))
     return _plan_present(current, params)
 
 
-def _plan_absent(current: dict) -> Plan:
+def check_removable(partner: dict, path: str = "state") -> None:
+    """"If the organization is a cloud service provider for your organization (the isServiceProvider property
+    ... is true), you won't be able to remove the organization."
+    https://learn.microsoft.com/en-us/entra/external-id/cross-tenant-access-settings-b2b-collaboration"""
+    if partner.get("isServiceProvider"):
+        raise InputError(path, f"absent is not possible: partner {partner['tenantId'].lower()} is a cloud service "
+                               f"provider for this tenant (isServiceProvider), and Entra does not remove those")
+
+
+def _plan_absent(current: dict, cloud: str | None) -> Plan:
     partner_id, existing = current["partner_id"], current["partner"]
     result = {"partner_tenant_id": partner_id}
     if existing is None:
         return Plan({}, {}, result=result)
+    check_removable(existing)
     path = f"{PARTNERS}/{partner_id}"
     changes = []
     if current["identity_synchronization"] is not None:
         changes.append(Change(f"DELETE partners/{partner_id}/identitySynchronization", "DELETE",
                               path + "/identitySynchronization"))
     changes.append(Change(f"DELETE partners/{partner_id}", "DELETE", path))
-    return Plan(partner_from_graph(existing, current["identity_synchronization"]), {}, changes, result=result)
+    return Plan(partner_from_graph(existing, current["identity_synchronization"], cloud), {}, changes, result=result)
 
 
 def _plan_present(current: dict, params: dict) -> Plan:
@@ -189,7 +201,7 @@ def _plan_present(current: dict, params: dict) -> Plan:
         # A lost answer to this POST is settled by reading the partner before posting again.
         changes = [Change(summary, "POST", PARTNERS, {"tenantId": partner_id, **settings}, landed=Landed(path))]
     else:
-        current_blocks = blocks_from_graph(existing, PARTNER_BLOCKS)
+        current_blocks = blocks_from_graph(existing, PARTNER_BLOCKS, params.get("cloud"))
         before = {"partner": partner_id, **{option: current_blocks[option] for option in wanted}}
         changed = changed_keys(current_blocks, wanted)
         changes = []
