@@ -31,6 +31,10 @@ options:
     description:
       - V(present) creates or updates the partner with the given settings.
       - V(absent) removes it (identity synchronization first); no setting option may be given with it.
+      - A partner that is a cloud service provider for the tenant (Graph C(isServiceProvider)) cannot be removed
+        (U(https://learn.microsoft.com/en-us/entra/external-id/cross-tenant-access-settings-b2b-collaboration));
+        V(absent) then fails after reading it, before any write, also in check mode.
+      - Removal is permanent in Graph v1.0 (soft-deleted partners and their restore exist only in the beta API).
     type: str
     default: present
     choices: [present, absent]

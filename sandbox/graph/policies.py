@@ -320,8 +320,8 @@ def _patch(req: Request, key: str) -> Response:
         new = _merge(key, old, changes)
         if key == "default":
             new["isServiceDefault"] = False
-            check_conflicts(new, "default")
             check_default_targets_everyone(new)
+            check_conflicts(new, "default")
             check_cross_tenant_policy_size(cross_tenant_policy_parts(req.tenant, default=new))
         elif key == "crossTenantAccessPolicy":
             check_cross_tenant_policy_size(cross_tenant_policy_parts(req.tenant, root=new))
