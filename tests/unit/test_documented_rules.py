@@ -164,3 +164,35 @@ def test_guest_info_reads_only_the_objects_the_cloud_has():
 def test_the_cloud_table_names_known_clouds_only():
     assert all(set(clouds) <= set(CLOUDS) for clouds in CLOUDS_BY_SETTING.values())
     assert cloud_has("b2bCollaborationInbound", "china") and not cloud_has("tenantRestrictions", "usgov")
+
+
+# --- cross-tenant synchronization needs automatic redemption (a warning: Graph does not refuse it) ----------
+
+def sync_plan(existing_consent, **params):
+    existing = {"tenantId": FABRIKAM, "automaticUserConsentSettings": existing_consent}
+    current = {"partner_id": FABRIKAM, "own_id": CONTOSO, "partner": existing, "identity_synchronization": None}
+    return partner.plan(current, {"partner": FABRIKAM, **params}, CONTOSO)
+
+
+def test_identity_sync_without_automatic_redemption_is_warned_about():
+    plan = sync_plan({"inboundAllowed": None, "outboundAllowed": None},
+                     identity_synchronization={"user_sync_inbound": True})
+    assert len(plan.warnings) == 1 and "automatic_user_consent_settings.inbound_allowed" in plan.warnings[0]
+    assert [c.method for c in plan.changes] == ["PUT"]
+
+
+@pytest.mark.parametrize("existing, params", [
+    ({"inboundAllowed": True, "outboundAllowed": False}, {"identity_synchronization": {"user_sync_inbound": True}}),
+    ({"inboundAllowed": None, "outboundAllowed": None},
+     {"identity_synchronization": {"user_sync_inbound": True},
+      "automatic_user_consent_settings": {"inbound_allowed": True, "outbound_allowed": False}}),
+    ({"inboundAllowed": None, "outboundAllowed": None}, {"identity_synchronization": {"user_sync_inbound": False}}),
+    ({"inboundAllowed": None, "outboundAllowed": None}, {"identity_synchronization": "absent"}),
+])
+def test_no_warning_when_redemption_is_on_or_sync_is_off(existing, params):
+    assert sync_plan(existing, **params).warnings == []
+
+
+def test_allowed_cloud_endpoints_are_the_three_documented_ones():
+    error = refusal(policy.validate, {"allowed_cloud_endpoints": ["microsoftonline.com", "microsoftonline.de"]})
+    assert error.field == "allowed_cloud_endpoints[1]" and "'microsoftonline.de' is not one of" in error.message

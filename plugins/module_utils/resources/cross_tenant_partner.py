@@ -216,7 +216,23 @@ def _plan_present(current: dict, params: dict) -> Plan:
             before["identity_synchronization"] = current_sync
         after["identity_synchronization"] = after_sync
         changes.extend(_sync_changes(partner_id, current_sync, after_sync))
-    return Plan(before, after, changes, result={"partner_tenant_id": partner_id})
+    consent = wanted.get("automatic_user_consent_settings",
+                         blocks_from_graph(existing or {}, PARTNER_BLOCKS)["automatic_user_consent_settings"])
+    return Plan(before, after, changes, result={"partner_tenant_id": partner_id},
+                warnings=_sync_prerequisites(after.get("identity_synchronization"), consent))
+
+
+def _sync_prerequisites(sync, consent) -> list:
+    """Cross-tenant synchronization needs automatic redemption "checked in both the source tenant (outbound) and
+    target tenant (inbound)"; Graph accepts the policy without it, so this is a warning, not a refusal.
+    https://learn.microsoft.com/en-us/entra/identity/multi-tenant-organizations/cross-tenant-synchronization-configure"""
+    if not isinstance(sync, dict) or not sync["user_sync_inbound"]:
+        return []
+    if isinstance(consent, dict) and consent["inbound_allowed"]:
+        return []
+    return ["identity_synchronization: users can only be synchronized in when automatic redemption is on: set "
+            "automatic_user_consent_settings.inbound_allowed to true here, and outbound_allowed on the source "
+            "tenant's partner entry for this tenant"]
 
 
 def _dict_or_empty(value) -> dict:
