@@ -339,6 +339,97 @@ options:
                           - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
+              m365_collaboration_inbound:
+                type: dict
+                description:
+                  - Graph C(m365CollaborationInbound).
+                  - The block is replaced whole, as Graph replaces it, so give every key. Leave it unset to not
+                    manage it; on a partner, list it in C(inherit) to fall back to the default (Graph C(null)).
+                suboptions:
+                  users:
+                    type: dict
+                    description:
+                      - 'C(users): which users and groups (V(AllUsers) or object ids).'
+                    required: true
+                    suboptions:
+                      access_type:
+                        type: str
+                        description:
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
+                        required: true
+                        choices:
+                          - allowed
+                          - blocked
+                      targets:
+                        type: list
+                        description:
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
+                        required: true
+                        elements: raw
+              m365_collaboration_outbound:
+                type: dict
+                description:
+                  - Graph C(m365CollaborationOutbound).
+                  - The block is replaced whole, as Graph replaces it, so give every key. Leave it unset to not
+                    manage it; on a partner, list it in C(inherit) to fall back to the default (Graph C(null)).
+                suboptions:
+                  users_and_groups:
+                    type: dict
+                    description:
+                      - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
+                    required: true
+                    suboptions:
+                      access_type:
+                        type: str
+                        description:
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
+                        required: true
+                        choices:
+                          - allowed
+                          - blocked
+                      targets:
+                        type: list
+                        description:
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
+                        required: true
+                        elements: raw
+              app_service_connect_inbound:
+                type: dict
+                description:
+                  - Graph C(appServiceConnectInbound).
+                  - The block is replaced whole, as Graph replaces it, so give every key. Leave it unset to not
+                    manage it; on a partner, list it in C(inherit) to fall back to the default (Graph C(null)).
+                suboptions:
+                  applications:
+                    type: dict
+                    description:
+                      - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
+                        or application ids).'
+                    required: true
+                    suboptions:
+                      access_type:
+                        type: str
+                        description:
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
+                        required: true
+                        choices:
+                          - allowed
+                          - blocked
+                      targets:
+                        type: list
+                        description:
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
+                        required: true
+                        elements: raw
               inbound_trust:
                 type: dict
                 description: &id006
@@ -425,6 +516,9 @@ options:
                   - b2b_direct_connect_inbound
                   - b2b_direct_connect_outbound
                   - tenant_restrictions
+                  - m365_collaboration_inbound
+                  - m365_collaboration_outbound
+                  - app_service_connect_inbound
                   - inbound_trust
                   - automatic_user_consent_settings
               identity_synchronization:
@@ -680,6 +774,97 @@ options:
                           - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
+                  applications:
+                    type: dict
+                    description:
+                      - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
+                        or application ids).'
+                    required: true
+                    suboptions:
+                      access_type:
+                        type: str
+                        description:
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
+                        required: true
+                        choices:
+                          - allowed
+                          - blocked
+                      targets:
+                        type: list
+                        description:
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
+                        required: true
+                        elements: raw
+              m365_collaboration_inbound:
+                type: dict
+                description:
+                  - Graph C(m365CollaborationInbound).
+                  - The block is replaced whole, as Graph replaces it, so give every key. Leave it unset to not
+                    manage it; on a partner, list it in C(inherit) to fall back to the default (Graph C(null)).
+                suboptions:
+                  users:
+                    type: dict
+                    description:
+                      - 'C(users): which users and groups (V(AllUsers) or object ids).'
+                    required: true
+                    suboptions:
+                      access_type:
+                        type: str
+                        description:
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
+                        required: true
+                        choices:
+                          - allowed
+                          - blocked
+                      targets:
+                        type: list
+                        description:
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
+                        required: true
+                        elements: raw
+              m365_collaboration_outbound:
+                type: dict
+                description:
+                  - Graph C(m365CollaborationOutbound).
+                  - The block is replaced whole, as Graph replaces it, so give every key. Leave it unset to not
+                    manage it; on a partner, list it in C(inherit) to fall back to the default (Graph C(null)).
+                suboptions:
+                  users_and_groups:
+                    type: dict
+                    description:
+                      - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
+                    required: true
+                    suboptions:
+                      access_type:
+                        type: str
+                        description:
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
+                        required: true
+                        choices:
+                          - allowed
+                          - blocked
+                      targets:
+                        type: list
+                        description:
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
+                        required: true
+                        elements: raw
+              app_service_connect_inbound:
+                type: dict
+                description:
+                  - Graph C(appServiceConnectInbound).
+                  - The block is replaced whole, as Graph replaces it, so give every key. Leave it unset to not
+                    manage it; on a partner, list it in C(inherit) to fall back to the default (Graph C(null)).
+                suboptions:
                   applications:
                     type: dict
                     description:

@@ -79,11 +79,16 @@ def _description(option: str, graph_name: str) -> list:
     return BLOCK_DESCRIPTIONS.get(option, [f"Graph C({graph_name}).", _WHOLE])
 
 
+def _half_what(half) -> str:
+    reserved = ", ".join(f"V({name})" for name in half.reserved)
+    if half.types == ("application",):
+        return f"which applications ({reserved} or application ids)."
+    return f"which users and groups ({reserved} or object ids)."
+
+
 def _targets_block(block: TargetsBlock, option: str) -> dict:
     return _opt("dict", _description(option, block.graph_name),
-                options={"users_and_groups": _half("usersAndGroups", "which users and groups (V(AllUsers) or object ids)."),
-                         "applications": _half("applications", "which applications (V(AllApplications), "
-                                                               "V(AllMicrosoftApps), V(Office365) or application ids).")})
+                options={half.option: _half(half.graph_name, _half_what(half)) for half in block.halves})
 
 
 def _flags_block(block: FlagsBlock, option: str) -> dict:
