@@ -23,6 +23,10 @@ SYNC_TYPE = "crossTenantIdentitySyncPolicyPartner"
 PARTNERS = CTAP + "/partners"
 ONE_PARTNER = PARTNERS + r"/(?P<tenant_id>[^/]+)"
 SYNC = ONE_PARTNER + "/identitySynchronization"
+# The Microsoft Accounts (consumer) tenant: a partner for tenant restrictions, with no per-user targeting
+# ("User granularity isn't supported with Microsoft Accounts",
+# https://learn.microsoft.com/en-us/entra/external-id/tenant-restrictions-v2).
+MICROSOFT_ACCOUNTS_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
 READ = (READ_ALL, RW_CROSS_TENANT)
 WRITE = (RW_CROSS_TENANT,)
 
@@ -61,7 +65,13 @@ def effective_settings(tenant: Tenant, partner: dict) -> dict:
 
 
 def check_partner(tenant: Tenant, partner: dict, partners_after: dict) -> None:
-    check_conflicts(effective_settings(tenant, partner), "partner")
+    effective = effective_settings(tenant, partner)
+    check_conflicts(effective, "partner")
+    if partner["tenantId"].lower() == MICROSOFT_ACCOUNTS_TENANT:
+        targets = ((effective.get("tenantRestrictions") or {}).get("usersAndGroups") or {}).get("targets") or []
+        if any(str(t.get("target")).lower() != "allusers" for t in targets):
+            raise bad_request("Invalid value for property 'tenantRestrictions.usersAndGroups': Microsoft Accounts "
+                              "do not support user granularity; use AllUsers.")
     check_cross_tenant_policy_size(cross_tenant_policy_parts(tenant, partners=partners_after))
 
 
@@ -167,7 +177,7 @@ def create_partner(req: Request) -> Response:
         raise bad_request(f"Invalid value for property 'tenantId': '{tenant_id}' is not a valid tenant id.")
     if tenant_id.lower() == req.tenant.id.lower():
         raise bad_request("A partner configuration cannot be created for the tenant itself.")
-    if req.world.find_tenant(tenant_id) is None:
+    if req.world.find_tenant(tenant_id) is None and tenant_id.lower() != MICROSOFT_ACCOUNTS_TENANT:
         raise bad_request(f"Tenant '{tenant_id}' was not found.")
     partner = new_partner(tenant_id, body)
     partner["isServiceProvider"] = bool(body.get("isServiceProvider", False))

@@ -92,6 +92,20 @@ def test_tenant_restrictions_block_all_rule(graph, users, apps, why):
     assert graph("POST", PARTNERS, {"tenantId": FABRIKAM, "tenantRestrictions": allowed})[0] == 201
 
 
+MICROSOFT_ACCOUNTS = "9188040d-6c67-4c5b-b112-36a304b66dad"
+MICROSOFT_LEARN = "18fbca16-2224-45f6-85b0-f7bf2b39b3f3"
+
+
+def test_microsoft_accounts_tenant_restrictions_cannot_target_users(graph):
+    per_user = setting(config("allowed", A_GROUP), config("allowed", target(MICROSOFT_LEARN, "application")))
+    assert_refused(graph("POST", PARTNERS, {"tenantId": MICROSOFT_ACCOUNTS, "tenantRestrictions": per_user}),
+                   "Microsoft Accounts do not support user granularity")
+    everyone = setting(config("allowed", ALL_USERS), config("allowed", target(MICROSOFT_LEARN, "application")))
+    assert graph("POST", PARTNERS, {"tenantId": MICROSOFT_ACCOUNTS, "tenantRestrictions": everyone})[0] == 201
+    assert_refused(graph("PATCH", f"{PARTNERS}/{MICROSOFT_ACCOUNTS}", {"tenantRestrictions": per_user}),
+                   "user granularity")
+
+
 # --- targets ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("users, apps, words", [

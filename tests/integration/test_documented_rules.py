@@ -106,3 +106,24 @@ def test_a_service_provider_partner_is_not_removed_and_nothing_is_written(sandbo
             run, "remove")
     assert writes_since(sandbox, seq) == []
     assert FABRIKAM in sandbox.state("contoso")["partners"]
+
+
+MICROSOFT_ACCOUNTS = "9188040d-6c67-4c5b-b112-36a304b66dad"
+MICROSOFT_LEARN = "18fbca16-2224-45f6-85b0-f7bf2b39b3f3"
+
+
+def test_tenant_restrictions_let_microsoft_accounts_reach_one_app_but_not_per_user(sandbox, ansible):
+    apps = {"access_type": "allowed", "targets": [MICROSOFT_LEARN]}
+    seq = sandbox.requests_log()["last_seq"]
+    per_user = [task("per user", "cross_tenant_access_partner", partner=MICROSOFT_ACCOUNTS, tenant_restrictions={
+        "users_and_groups": {"access_type": "allowed", "targets": [{"target": MARKETING, "target_type": "group"}]},
+        "applications": apps})]
+    assert "Microsoft Accounts" in refused(ansible(per_user), "per user")
+    assert [e for e in sandbox.requests_log(seq)["entries"] if e["service"] == "graph"] == []
+
+    everyone = [task("msa", "cross_tenant_access_partner", partner=MICROSOFT_ACCOUNTS, tenant_restrictions={
+        "users_and_groups": {"access_type": "allowed", "targets": ["AllUsers"]}, "applications": apps})]
+    outcomes, _ = four_steps(ansible, everyone)
+    assert outcomes[("msa", "contoso")] == [True, True, False, False]
+    stored = sandbox.state("contoso")["partners"][MICROSOFT_ACCOUNTS]["tenantRestrictions"]
+    assert stored["applications"]["targets"] == [{"target": MICROSOFT_LEARN, "targetType": "application"}]

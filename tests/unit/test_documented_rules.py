@@ -196,3 +196,22 @@ def test_no_warning_when_redemption_is_on_or_sync_is_off(existing, params):
 def test_allowed_cloud_endpoints_are_the_three_documented_ones():
     error = refusal(policy.validate, {"allowed_cloud_endpoints": ["microsoftonline.com", "microsoftonline.de"]})
     assert error.field == "allowed_cloud_endpoints[1]" and "'microsoftonline.de' is not one of" in error.message
+
+
+# --- Microsoft Accounts have no per-user tenant restrictions --------------------------------------
+
+MICROSOFT_ACCOUNTS = "9188040d-6c67-4c5b-b112-36a304b66dad"
+MICROSOFT_LEARN = "18fbca16-2224-45f6-85b0-f7bf2b39b3f3"
+
+
+def test_microsoft_accounts_tenant_restrictions_target_only_all_users():
+    per_user = block(half("allowed", A_GROUP), half("allowed", MICROSOFT_LEARN))
+    error = refusal(partner.validate, {"partner": MICROSOFT_ACCOUNTS.upper(), "tenant_restrictions": per_user})
+    assert error.field == "tenant_restrictions.users_and_groups.targets[0]" and "Microsoft Accounts" in error.message
+    current = {"partner_id": MICROSOFT_ACCOUNTS, "own_id": CONTOSO, "partner": None, "identity_synchronization": None}
+    with pytest.raises(InputError):
+        partner.plan(current, {"partner": MICROSOFT_ACCOUNTS, "tenant_restrictions": per_user}, CONTOSO)
+    everyone = block(half("allowed", "AllUsers"), half("allowed", MICROSOFT_LEARN))
+    plan = partner.plan(current, {"partner": MICROSOFT_ACCOUNTS, "tenant_restrictions": everyone}, CONTOSO)
+    assert [c.method for c in plan.changes] == ["POST"]
+    partner.validate({"partner": FABRIKAM, "tenant_restrictions": per_user}, CONTOSO)   # other partners may

@@ -15,7 +15,8 @@ from ..compare import changed_keys, is_guid
 from ..errors import InputError
 from ..graph import odata_key
 from ..plan import Change, Landed, Plan
-from .cross_tenant_settings import INHERIT, PARTNER_BLOCKS, blocks_from_graph, blocks_to_graph, canonical_blocks
+from .cross_tenant_settings import (INHERIT, MICROSOFT_ACCOUNTS_TENANT, MICROSOFT_ACCOUNTS_TENANT_RESTRICTIONS,
+                                    PARTNER_BLOCKS, blocks_from_graph, blocks_to_graph, canonical_blocks)
 
 PARTNERS = "/policies/crossTenantAccessPolicy/partners"
 BY_TENANT_ID = "/tenantRelationships/findTenantInformationByTenantId(tenantId='{}')"
@@ -34,8 +35,17 @@ def validate(params: dict, tenant_id: str) -> None:
     partner = partner_name(params)
     if is_guid(partner) and is_guid(tenant_id) and partner.lower() == tenant_id.lower():
         raise InputError("partner", f"{partner} is the tenant itself; a tenant cannot be its own partner")
-    _wanted_blocks(params)
+    wanted = _wanted_blocks(params)
+    if is_guid(partner):
+        check_partner_blocks(partner.lower(), wanted)
     canonical_identity_sync(params.get("identity_synchronization"))
+
+
+def check_partner_blocks(partner_id: str, wanted: dict) -> None:
+    """Rules that depend on who the partner is (once its tenant id is known)."""
+    restrictions = wanted.get("tenant_restrictions")
+    if partner_id == MICROSOFT_ACCOUNTS_TENANT and isinstance(restrictions, dict):
+        MICROSOFT_ACCOUNTS_TENANT_RESTRICTIONS.check_everyone_only(restrictions, "tenant_restrictions")
 
 
 def partner_name(params: dict) -> str:
@@ -137,7 +147,10 @@ async def _tenant_id_of(graph, name: str, *, check_exists: bool) -> str:
 async def read(session, params: dict) -> dict:
     graph, state = session.graph, _state(params)
     # A partner being removed may belong to a tenant that no longer exists: only resolve it.
-    partner_id = await _tenant_id_of(graph, partner_name(params), check_exists=state == "present")
+    # The Microsoft Accounts tenant is a documented partner for tenant restrictions, not a directory to look up.
+    name = partner_name(params)
+    partner_id = await _tenant_id_of(graph, name, check_exists=state == "present"
+                                     and name.lower() != MICROSOFT_ACCOUNTS_TENANT)
     own = session.settings.tenant_id
     own_id = own.lower() if is_guid(own) else await _tenant_id_of(graph, own, check_exists=True)
     path = f"{PARTNERS}/{partner_id}"
@@ -190,6 +203,7 @@ def _plan_present(current: dict, params: dict) -> Plan:
     partner_id, existing = current["partner_id"], current["partner"]
     path = f"{PARTNERS}/{partner_id}"
     wanted = _wanted_blocks(params)
+    check_partner_blocks(partner_id, wanted)
     wanted_sync = canonical_identity_sync(params.get("identity_synchronization"))
     current_sync = identity_sync_from_graph(current["identity_synchronization"])
 

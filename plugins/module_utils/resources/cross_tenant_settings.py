@@ -146,11 +146,13 @@ class TargetsBlock:
     """
 
     def __init__(self, graph_name: str, conflict_rule: str | None = None, *,
-                 halves: tuple = (USERS_AND_GROUPS, APPLICATIONS), everyone_only: tuple = ()):
+                 halves: tuple = (USERS_AND_GROUPS, APPLICATIONS), everyone_only: tuple = (),
+                 everyone_only_why: str = "the default settings cannot target specific users or groups here"):
         self.graph_name = graph_name
         self.conflict_rule = conflict_rule
         self.halves = halves
         self.everyone_only = everyone_only
+        self.everyone_only_why = everyone_only_why
 
     def canonical(self, value, path: str) -> dict:
         _require_dict(value, path, tuple(h.option for h in self.halves))
@@ -165,9 +167,7 @@ class TargetsBlock:
         for option in self.everyone_only:
             for index, target in enumerate(block[option]["targets"]):
                 if target["target"] != ALL_USERS:
-                    _fail(f"{path}.{option}.targets[{index}]",
-                          f"the default settings cannot target specific users or groups here, only {ALL_USERS}; "
-                          f"target them in a partner's settings instead")
+                    _fail(f"{path}.{option}.targets[{index}]", f"{self.everyone_only_why}, only {ALL_USERS}")
 
     def check_conflict(self, block: dict, path: str) -> None:
         """Entra's rule: user/group access must match application access."""
@@ -262,21 +262,32 @@ def _target_blocks(*, default: bool) -> dict:
     """The target blocks of the default (``default=True``: inbound and tenant restrictions target everyone)
     or of a partner."""
     everyone = ("users_and_groups",) if default else ()
+    why = "the default settings cannot target specific users or groups here; target them in a partner's settings"
     return {
-        "b2b_collaboration_inbound": TargetsBlock("b2bCollaborationInbound", B2B_CONFLICT, everyone_only=everyone),
+        "b2b_collaboration_inbound": TargetsBlock("b2bCollaborationInbound", B2B_CONFLICT, everyone_only=everyone,
+                                                  everyone_only_why=why),
         "b2b_collaboration_outbound": TargetsBlock("b2bCollaborationOutbound", B2B_CONFLICT),
-        "b2b_direct_connect_inbound": TargetsBlock("b2bDirectConnectInbound", B2B_CONFLICT, everyone_only=everyone),
+        "b2b_direct_connect_inbound": TargetsBlock("b2bDirectConnectInbound", B2B_CONFLICT, everyone_only=everyone,
+                                                   everyone_only_why=why),
         "b2b_direct_connect_outbound": TargetsBlock("b2bDirectConnectOutbound", B2B_CONFLICT),
-        "tenant_restrictions": TargetsBlock("tenantRestrictions", TENANT_RESTRICTIONS_CONFLICT, everyone_only=everyone),
+        "tenant_restrictions": TargetsBlock("tenantRestrictions", TENANT_RESTRICTIONS_CONFLICT, everyone_only=everyone,
+                                            everyone_only_why=why),
         # Microsoft 365 collaboration and app service connect (v1.0; public cloud only, see clouds.CLOUDS_BY_SETTING).
         "m365_collaboration_inbound": TargetsBlock("m365CollaborationInbound", halves=(USERS,),
-                                                   everyone_only=("users",) if default else ()),
+                                                   everyone_only=("users",) if default else (), everyone_only_why=why),
         "m365_collaboration_outbound": TargetsBlock("m365CollaborationOutbound", halves=(USERS_AND_GROUPS,)),
         "app_service_connect_inbound": TargetsBlock("appServiceConnectInbound", halves=(APPLICATIONS,)),
     }
 
 
 TARGET_BLOCKS = _target_blocks(default=False)
+# Tenant restrictions for the Microsoft Accounts (consumer) tenant: "User granularity isn't supported with Microsoft
+# Accounts" (https://learn.microsoft.com/en-us/entra/external-id/tenant-restrictions-v2).
+MICROSOFT_ACCOUNTS_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
+MICROSOFT_ACCOUNTS_TENANT_RESTRICTIONS = TargetsBlock(
+    "tenantRestrictions", TENANT_RESTRICTIONS_CONFLICT, everyone_only=("users_and_groups",),
+    everyone_only_why="Microsoft Accounts (tenant 9188040d-6c67-4c5b-b112-36a304b66dad) have no per-user tenant "
+                      "restrictions")
 INBOUND_TRUST = FlagsBlock("inboundTrust", {"is_mfa_accepted": "isMfaAccepted",
                                             "is_compliant_device_accepted": "isCompliantDeviceAccepted",
                                             "is_hybrid_azure_ad_joined_device_accepted":
