@@ -25,6 +25,9 @@ options:
       - A domain is resolved with C(findTenantInformationByDomainName); a tenant id is checked to exist with
         C(findTenantInformationByTenantId) (not with O(state=absent), so a partner of a deleted tenant can be removed).
       - It may not be the managed tenant itself.
+      - The Microsoft Accounts (consumer) tenant C(9188040d-6c67-4c5b-b112-36a304b66dad) is accepted without a lookup,
+        for tenant restrictions; its O(tenant_restrictions) may only target V(AllUsers) (Microsoft Accounts have no
+        per-user tenant restrictions).
     type: str
     required: true
   state:
