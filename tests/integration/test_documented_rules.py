@@ -123,7 +123,7 @@ def test_tenant_restrictions_let_microsoft_accounts_reach_one_app_but_not_per_us
 
     everyone = [task("msa", "cross_tenant_access_partner", partner=MICROSOFT_ACCOUNTS, tenant_restrictions={
         "users_and_groups": {"access_type": "allowed", "targets": ["AllUsers"]}, "applications": apps})]
-    outcomes, _ = four_steps(ansible, everyone)
+    outcomes = four_steps(ansible, everyone)[0]
     assert outcomes[("msa", "contoso")] == [True, True, False, False]
     stored = sandbox.state("contoso")["partners"][MICROSOFT_ACCOUNTS]["tenantRestrictions"]
     assert stored["applications"]["targets"] == [{"target": MICROSOFT_LEARN, "targetType": "application"}]
