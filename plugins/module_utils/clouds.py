@@ -75,3 +75,10 @@ def cloud_key(name: str | None) -> str:
 def cloud_has(setting: str, cloud: str | None) -> bool:
     """Whether ``cloud`` (a name or alias, ``None`` for public) has the Graph ``setting``."""
     return cloud_key(cloud) in CLOUDS_BY_SETTING.get(setting, tuple(CLOUDS))
+
+
+def unavailable_reason(setting: str, cloud: str | None) -> str | None:
+    """Why ``setting`` cannot be used in ``cloud`` (an input error's message), or None when it can."""
+    if cloud_has(setting, cloud):
+        return None
+    return f"not available in the {cloud_key(cloud)} cloud: its Microsoft Graph has no {setting}"

@@ -5,7 +5,7 @@ Only the public cloud's Graph has ``allowedCloudEndpoints`` (see ``clouds.CLOUDS
 """
 from __future__ import annotations
 
-from ..clouds import cloud_has, cloud_key
+from ..clouds import cloud_has, unavailable_reason
 from ..errors import InputError
 from ..plan import Change, Plan
 
@@ -16,9 +16,9 @@ CLOUD_ENDPOINTS = ("microsoftonline.com", "microsoftonline.us", "partner.microso
 
 def validate(params: dict, tenant_id: str) -> None:
     endpoints = params.get("allowed_cloud_endpoints")
-    if endpoints is not None and not cloud_has(SETTING, params.get("cloud")):
-        raise InputError("allowed_cloud_endpoints", f"not available in the {cloud_key(params.get('cloud'))} cloud: "
-                                                    f"its Microsoft Graph has no {SETTING}")
+    reason = unavailable_reason(SETTING, params.get("cloud"))
+    if endpoints is not None and reason:
+        raise InputError("allowed_cloud_endpoints", reason)
     for index, endpoint in enumerate(endpoints or []):
         if endpoint not in CLOUD_ENDPOINTS:
             raise InputError(f"allowed_cloud_endpoints[{index}]",

@@ -18,7 +18,7 @@ complex property whole on PATCH.  On a partner, the string ``inherit`` stands fo
 """
 from __future__ import annotations
 
-from ..clouds import cloud_has, cloud_key
+from ..clouds import cloud_has, unavailable_reason
 from ..compare import as_set, canonical_choice, canonical_id, is_guid
 from ..errors import InputError
 
@@ -317,8 +317,9 @@ def canonical_blocks(params: dict, blocks: dict, *, allow_inherit: bool) -> dict
         value = params.get(option)
         if value is None and option not in wanted:
             continue
-        if not cloud_has(block.graph_name, cloud):
-            _fail(option, f"not available in the {cloud_key(cloud)} cloud: its Microsoft Graph has no {block.graph_name}")
+        reason = unavailable_reason(block.graph_name, cloud)
+        if reason:
+            _fail(option, reason)
         if value is None:
             continue
         if isinstance(value, str) and value.strip().lower() == INHERIT:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from ..clouds import cloud_has, cloud_key
+from ..clouds import cloud_has, unavailable_reason
 from ..errors import InputError
 from ..plan import Change, Plan
 
@@ -119,14 +119,13 @@ def objects_in_cloud(cloud: str | None) -> list:
 def wanted_settings(params: dict) -> dict:
     """{option: canonical value} for the settings the task gives (validated)."""
     wanted = {}
-    available = objects_in_cloud(params.get("cloud"))
     for setting in SETTINGS:
         value = params.get(setting.option)
         if value is None:
             continue
-        if setting.path not in available:
-            raise InputError(setting.option, f"not available in the {cloud_key(params.get('cloud'))} cloud: its "
-                                             f"Microsoft Graph has no {CLOUD_SETTING[setting.path]}")
+        reason = unavailable_reason(CLOUD_SETTING[setting.path], params.get("cloud"))
+        if reason:
+            raise InputError(setting.option, reason)
         canonical = normalise_option(setting, value)
         if canonical is None:
             allowed = ", ".join(str(v).lower() if isinstance(v, bool) else v for v in setting.order)
