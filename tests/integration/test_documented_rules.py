@@ -31,7 +31,7 @@ def test_new_blocks_on_the_default_and_a_partner_converge_and_export(sandbox, an
              task("partner", "cross_tenant_access_partner", partner="fabrikam.com",
                   m365_collaboration_inbound={"users": {"access_type": "allowed", "targets": [
                       {"target": MARKETING, "target_type": "group"}]}},
-                  app_service_connect_inbound="inherit")]
+                  inherit=["app_service_connect_inbound"])]
     outcomes, last = four_steps(ansible, tasks, diff=True)
     assert outcomes[("default", "contoso")] == [True, True, False, False]
     assert outcomes[("partner", "contoso")] == [True, True, False, False]
@@ -49,7 +49,7 @@ def test_new_blocks_on_the_default_and_a_partner_converge_and_export(sandbox, an
                task("default again", "cross_tenant_access_default",
                     **{option: "{{ export.default.%s }}" % option for option in NEW_OPTIONS}),
                {**task("partners again", "cross_tenant_access_partner", partner="{{ item.partner }}",
-                       **{option: "{{ item.%s }}" % option for option in NEW_OPTIONS}),
+                       **{option: "{{ item.%s | default(omit) }}" % option for option in (*NEW_OPTIONS, "inherit")}),
                 "loop": "{{ export.partners }}"}]
     run = ansible(reapply)
     assert run.rc == 0, run.stdout[-3000:]
@@ -57,7 +57,7 @@ def test_new_blocks_on_the_default_and_a_partner_converge_and_export(sandbox, an
     exported = run.task("export")
     assert exported["default"]["app_service_connect_inbound"] == {"applications": {
         "access_type": "allowed", "targets": [{"target": "Office365", "target_type": "application"}]}}
-    assert exported["partners"][0]["m365_collaboration_outbound"] == "inherit"
+    assert {"m365_collaboration_outbound", "app_service_connect_inbound"} <= set(exported["partners"][0]["inherit"])
 
 
 def test_default_inbound_targeting_a_group_fails_before_any_call(sandbox, ansible):
@@ -83,7 +83,7 @@ def test_tenant_restrictions_block_all_mismatch_fails_before_any_write(sandbox, 
 def test_new_blocks_are_refused_in_a_cloud_that_lacks_them(sandbox, ansible):
     seq = sandbox.requests_log()["last_seq"]
     run = ansible([task("gov", "cross_tenant_access_partner", partner=FABRIKAM, cloud="usgov",
-                        m365_collaboration_outbound="inherit")])
+                        inherit=["m365_collaboration_outbound"])])
     assert "m365_collaboration_outbound: not available in the usgov cloud" in refused(run, "gov")
     assert [e for e in sandbox.requests_log(seq)["entries"] if e["service"] != "control"] == []  # no login either
 
