@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-sandbox test-unit test-integration sanity lint bench clean
+.PHONY: demo test test-sandbox test-unit test-integration sanity lint bench sandbox-schema clean
 
 $(STAMP): requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest tests/bench -q -s
+
+# Regenerate sandbox/data/graph_schema.json from Microsoft's CSDL (needs ../shared/reference, not shipped).
+sandbox-schema: $(STAMP)
+	$(BIN)/python -m sandbox.schema_gen
 
 clean:
 	rm -rf $(VENV) .tenantops tests/output

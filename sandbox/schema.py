@@ -1,6 +1,6 @@
 """Request-body validation against Microsoft Graph's v1.0 schema (the CSDL extract).
 
-``data/graph_schema.json`` is made by ``tools/gen_sandbox_schema.py`` from Microsoft's CSDL.
+``data/graph_schema.json`` is made by ``sandbox/schema_gen.py`` from Microsoft's CSDL.
 Lookup tables are built once at import, so a validation is a walk over the body only.
 Errors are ``ApiError(400, "Request_BadRequest", ...)``; the unknown-property message is the
 one real tenants give (see sandbox/README.md, "Fidelity choices").

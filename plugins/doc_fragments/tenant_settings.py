@@ -63,6 +63,10 @@ options:
                   - 'Graph refuses conflicting settings, and so does the collection, before any call: blocking V(AllUsers)
                     requires the applications to be blocked for V(AllApplications); allowing users or groups requires
                     that the applications are not all blocked.'
+                  - See U(https://learn.microsoft.com/entra/external-id/cross-tenant-access-overview).
+                  - 'On the default, C(users_and_groups) may only target V(AllUsers): Entra cannot target users
+                    or groups in inbound default settings; target them in a partner''s settings.'
+                  - See U(https://learn.microsoft.com/entra/external-id/cross-tenant-access-settings-b2b-collaboration).
                   - The block is replaced whole, as Graph replaces it, so give every key. Leave it unset to not
                     manage it; on a partner, list it in C(inherit) to fall back to the default (Graph C(null)).
                 suboptions:
@@ -287,8 +291,14 @@ options:
                 description: &id005
                   - Tenant restrictions v2 (Graph C(tenantRestrictions)) - which external accounts this tenant's
                     users may sign in with on managed devices, and to which of the other organization's applications.
-                  - The same shape as C(b2b_collaboration_inbound); the conflict rule does not apply. The C(devices)
-                    filter is not managed (Graph does not support it on the server side yet).
+                  - 'The same shape as C(b2b_collaboration_inbound), with its own conflict rule, checked before
+                    any call: blocking V(AllUsers) requires blocking V(AllApplications) and the other way round;
+                    allowing users or groups requires that the applications are not all blocked.'
+                  - See U(https://learn.microsoft.com/entra/external-id/tenant-restrictions-v2).
+                  - On the default, and for the Microsoft Accounts tenant C(9188040d-6c67-4c5b-b112-36a304b66dad),
+                    C(users_and_groups) may only target V(AllUsers).
+                  - The C(devices) filter is not managed (Graph does not support it on the server side yet). Public
+                    cloud only (the US Gov and China Graph have no C(tenantRestrictions)).
                   - The block is replaced whole, as Graph replaces it, so give every key. Leave it unset to not
                     manage it; on a partner, list it in C(inherit) to fall back to the default (Graph C(null)).
                 suboptions:
@@ -339,9 +349,107 @@ options:
                           - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
-              inbound_trust:
+              m365_collaboration_inbound:
                 type: dict
                 description: &id006
+                  - Which users of the other organization(s) may collaborate with this tenant in Microsoft 365 apps
+                    (Graph C(m365CollaborationInbound)). Blocked for everyone by default.
+                  - One key, C(users). On the default it may only target V(AllUsers), as for the other inbound defaults.
+                  - Public cloud only (the US Gov and China Graph do not have it).
+                  - The block is replaced whole, as Graph replaces it, so give every key. Leave it unset to not
+                    manage it; on a partner, list it in C(inherit) to fall back to the default (Graph C(null)).
+                suboptions:
+                  users:
+                    type: dict
+                    description:
+                      - 'C(users): which users and groups (V(AllUsers) or object ids).'
+                    required: true
+                    suboptions:
+                      access_type:
+                        type: str
+                        description:
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
+                        required: true
+                        choices:
+                          - allowed
+                          - blocked
+                      targets:
+                        type: list
+                        description:
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
+                        required: true
+                        elements: raw
+              m365_collaboration_outbound:
+                type: dict
+                description: &id007
+                  - Which of this tenant's users and groups may collaborate with the other organization(s) in Microsoft
+                    365 apps (Graph C(m365CollaborationOutbound)). Blocked for everyone by default.
+                  - One key, C(users_and_groups). Public cloud only.
+                  - The block is replaced whole, as Graph replaces it, so give every key. Leave it unset to not
+                    manage it; on a partner, list it in C(inherit) to fall back to the default (Graph C(null)).
+                suboptions:
+                  users_and_groups:
+                    type: dict
+                    description:
+                      - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
+                    required: true
+                    suboptions:
+                      access_type:
+                        type: str
+                        description:
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
+                        required: true
+                        choices:
+                          - allowed
+                          - blocked
+                      targets:
+                        type: list
+                        description:
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
+                        required: true
+                        elements: raw
+              app_service_connect_inbound:
+                type: dict
+                description: &id008
+                  - Which applications of the other organization(s) may connect to this tenant across the tenant
+                    boundary (Graph C(appServiceConnectInbound)). Blocked for all applications by default.
+                  - One key, C(applications). Public cloud only.
+                  - The block is replaced whole, as Graph replaces it, so give every key. Leave it unset to not
+                    manage it; on a partner, list it in C(inherit) to fall back to the default (Graph C(null)).
+                suboptions:
+                  applications:
+                    type: dict
+                    description:
+                      - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
+                        or application ids).'
+                    required: true
+                    suboptions:
+                      access_type:
+                        type: str
+                        description:
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
+                        required: true
+                        choices:
+                          - allowed
+                          - blocked
+                      targets:
+                        type: list
+                        description:
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
+                        required: true
+                        elements: raw
+              inbound_trust:
+                type: dict
+                description: &id009
                   - 'Which claims of the other organization''s Conditional Access this tenant accepts (Graph C(inboundTrust)):
                     MFA done in the user''s home tenant, compliant devices, hybrid Microsoft Entra joined devices.'
                   - The block is replaced whole, as Graph replaces it, so give every key. Leave it unset to not
@@ -425,6 +533,9 @@ options:
                   - b2b_direct_connect_inbound
                   - b2b_direct_connect_outbound
                   - tenant_restrictions
+                  - m365_collaboration_inbound
+                  - m365_collaboration_outbound
+                  - app_service_connect_inbound
                   - inbound_trust
                   - automatic_user_consent_settings
               identity_synchronization:
@@ -704,9 +815,91 @@ options:
                           - A user or group object id must use the dict form (a bare GUID could be either).
                         required: true
                         elements: raw
-              inbound_trust:
+              m365_collaboration_inbound:
                 type: dict
                 description: *id006
+                suboptions:
+                  users:
+                    type: dict
+                    description:
+                      - 'C(users): which users and groups (V(AllUsers) or object ids).'
+                    required: true
+                    suboptions:
+                      access_type:
+                        type: str
+                        description:
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
+                        required: true
+                        choices:
+                          - allowed
+                          - blocked
+                      targets:
+                        type: list
+                        description:
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
+                        required: true
+                        elements: raw
+              m365_collaboration_outbound:
+                type: dict
+                description: *id007
+                suboptions:
+                  users_and_groups:
+                    type: dict
+                    description:
+                      - 'C(usersAndGroups): which users and groups (V(AllUsers) or object ids).'
+                    required: true
+                    suboptions:
+                      access_type:
+                        type: str
+                        description:
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
+                        required: true
+                        choices:
+                          - allowed
+                          - blocked
+                      targets:
+                        type: list
+                        description:
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
+                        required: true
+                        elements: raw
+              app_service_connect_inbound:
+                type: dict
+                description: *id008
+                suboptions:
+                  applications:
+                    type: dict
+                    description:
+                      - 'C(applications): which applications (V(AllApplications), V(AllMicrosoftApps), V(Office365)
+                        or application ids).'
+                    required: true
+                    suboptions:
+                      access_type:
+                        type: str
+                        description:
+                          - 'V(allowed) or V(blocked): the access the listed targets get; everyone else gets the
+                            opposite.'
+                        required: true
+                        choices:
+                          - allowed
+                          - blocked
+                      targets:
+                        type: list
+                        description:
+                          - 'A non-empty list, compared as a set. Each target is a bare reserved value or application
+                            id, or a dict C({target: <id or reserved value>, target_type: user|group|application}).'
+                          - A user or group object id must use the dict form (a bare GUID could be either).
+                        required: true
+                        elements: raw
+              inbound_trust:
+                type: dict
+                description: *id009
                 suboptions:
                   is_mfa_accepted:
                     type: bool

@@ -69,6 +69,14 @@ EXAMPLES = r"""
           - {target: 0f3c5c1e-8a6d-4a55-b0f2-7a8d9c4b2e11, target_type: group}
       applications: {access_type: allowed, targets: [AllApplications]}
 
+- name: Allow Microsoft 365 collaboration with every organization, in and out (public cloud only)
+  tenantops.entra.cross_tenant_access_default:
+    tenant_id: contoso.onmicrosoft.com
+    m365_collaboration_inbound:
+      users: {access_type: allowed, targets: [AllUsers]}
+    m365_collaboration_outbound:
+      users_and_groups: {access_type: allowed, targets: [AllUsers]}
+
 - name: Restore the system default
   tenantops.entra.cross_tenant_access_default:
     tenant_id: contoso.onmicrosoft.com

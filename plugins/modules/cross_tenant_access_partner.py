@@ -25,12 +25,19 @@ options:
       - A domain is resolved with C(findTenantInformationByDomainName); a tenant id is checked to exist with
         C(findTenantInformationByTenantId) (not with O(state=absent), so a partner of a deleted tenant can be removed).
       - It may not be the managed tenant itself.
+      - The Microsoft Accounts (consumer) tenant C(9188040d-6c67-4c5b-b112-36a304b66dad) is accepted without a lookup,
+        for tenant restrictions; its O(tenant_restrictions) may only target V(AllUsers) (Microsoft Accounts have no
+        per-user tenant restrictions).
     type: str
     required: true
   state:
     description:
       - V(present) creates or updates the partner with the given settings.
       - V(absent) removes it (identity synchronization first); no setting option may be given with it.
+      - A partner that is a cloud service provider for the tenant (Graph C(isServiceProvider)) cannot be removed
+        (U(https://learn.microsoft.com/en-us/entra/external-id/cross-tenant-access-settings-b2b-collaboration));
+        V(absent) then fails after reading it, before any write, also in check mode.
+      - Removal is permanent in Graph v1.0 (soft-deleted partners and their restore exist only in the beta API).
     type: str
     default: present
     choices: [present, absent]

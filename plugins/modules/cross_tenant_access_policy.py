@@ -18,6 +18,7 @@ options:
     description:
       - The other Microsoft clouds this tenant may collaborate with, compared as a set.
         An empty list allows none. Leave unset to not manage the setting.
+      - Public cloud only (the US Gov and China Graph have no C(allowedCloudEndpoints)); refused elsewhere before any call.
     type: list
     elements: str
     choices: [microsoftonline.com, microsoftonline.us, partner.microsoftonline.cn]

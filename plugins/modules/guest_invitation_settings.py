@@ -45,23 +45,27 @@ options:
     description:
       - Whether users may join the tenant by email verification (C(allowEmailVerifiedUsersToJoinOrganization)).
       - "Strictness: V(false) is stricter than V(true)."
+      - Not in the US Gov clouds (their Graph has no C(authenticationFlowsPolicy)); refused there before any call.
     type: bool
   allowed_to_sign_up_email_based_subscriptions:
     description:
       - Whether users may sign up for email-based subscriptions (C(allowedToSignUpEmailBasedSubscriptions)).
       - "Strictness: V(false) is stricter than V(true)."
+      - Not in the US Gov clouds (their Graph has no C(authenticationFlowsPolicy)); refused there before any call.
     type: bool
   email_one_time_passcode:
     description:
       - Whether external users may sign in with an email one-time passcode (C(allowExternalIdToUseEmailOtp)).
       - V(default) leaves it to Microsoft, which has it on for tenants since October 2021.
       - "Strictness order, loosest first: V(enabled), V(default), V(disabled)."
+      - Not in the China cloud (its Graph has no C(authenticationMethodsPolicy)); refused there before any call.
     type: str
     choices: [default, enabled, disabled]
   self_service_sign_up:
     description:
       - Whether external users may sign up through user flows (C(selfServiceSignUp.isEnabled)).
       - "Strictness: V(false) is stricter than V(true)."
+      - Not in the US Gov clouds (their Graph has no C(authenticationFlowsPolicy)); refused there before any call.
     type: bool
   strictness:
     description:

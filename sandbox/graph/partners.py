@@ -14,7 +14,7 @@ from sandbox.core import GUID_RE, ApiError, Request, Response, Tenant, World, ba
 from sandbox.graph import audit
 from sandbox.graph.odata import (collection_body, context_url, entity_response_body, matches, parse_eq_filter,
                                  query_option, selected_properties, service_root)
-from sandbox.graph.policies import (CTAP, READ_ALL, RW_CROSS_TENANT, check_b2b_conflicts,
+from sandbox.graph.policies import (CTAP, READ_ALL, RW_CROSS_TENANT, check_conflicts, check_targets,
                                     cross_tenant_policy_parts)
 from sandbox.schema import check_cross_tenant_policy_size, validate_body
 
@@ -23,6 +23,10 @@ SYNC_TYPE = "crossTenantIdentitySyncPolicyPartner"
 PARTNERS = CTAP + "/partners"
 ONE_PARTNER = PARTNERS + r"/(?P<tenant_id>[^/]+)"
 SYNC = ONE_PARTNER + "/identitySynchronization"
+# The Microsoft Accounts (consumer) tenant: a partner for tenant restrictions, with no per-user targeting
+# ("User granularity isn't supported with Microsoft Accounts",
+# https://learn.microsoft.com/en-us/entra/external-id/tenant-restrictions-v2).
+MICROSOFT_ACCOUNTS_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
 READ = (READ_ALL, RW_CROSS_TENANT)
 WRITE = (RW_CROSS_TENANT,)
 
@@ -61,7 +65,13 @@ def effective_settings(tenant: Tenant, partner: dict) -> dict:
 
 
 def check_partner(tenant: Tenant, partner: dict, partners_after: dict) -> None:
-    check_b2b_conflicts(effective_settings(tenant, partner), "partner")
+    effective = effective_settings(tenant, partner)
+    check_conflicts(effective, "partner")
+    if partner["tenantId"].lower() == MICROSOFT_ACCOUNTS_TENANT:
+        targets = ((effective.get("tenantRestrictions") or {}).get("usersAndGroups") or {}).get("targets") or []
+        if any(str(t.get("target")).lower() != "allusers" for t in targets):
+            raise bad_request("Invalid value for property 'tenantRestrictions.usersAndGroups': Microsoft Accounts "
+                              "do not support user granularity; use AllUsers.")
     check_cross_tenant_policy_size(cross_tenant_policy_parts(tenant, partners=partners_after))
 
 
@@ -75,10 +85,11 @@ def add_partner_seed(world: World, tenant: Tenant, partner_seed: dict) -> None:
         raise ValueError(f"partner tenantId {seed.get('tenantId')!r} is neither a GUID nor a seeded tenant")
     seed["tenantId"] = tenant_id
     validate_body(PARTNER_TYPE, seed, mode="post")
+    check_targets(seed)
     partner = new_partner(tenant_id, seed)
     if "isServiceProvider" in seed:
         partner["isServiceProvider"] = seed["isServiceProvider"]
-    check_b2b_conflicts(effective_settings(tenant, partner), "partner")
+    check_conflicts(effective_settings(tenant, partner), "partner")
     tenant.partners[tenant_id.lower()] = partner
     if sync is not None:
         validate_body(SYNC_TYPE, sync, mode="put")
@@ -158,6 +169,7 @@ def _expand_identity_sync(req: Request) -> bool:
 def create_partner(req: Request) -> Response:
     body = req.body if req.body is not None else {}
     validate_body(PARTNER_TYPE, body, mode="post")
+    check_targets(body)
     tenant_id = body.get("tenantId")
     if not tenant_id:
         raise bad_request("Property 'tenantId' is required.")
@@ -165,7 +177,7 @@ def create_partner(req: Request) -> Response:
         raise bad_request(f"Invalid value for property 'tenantId': '{tenant_id}' is not a valid tenant id.")
     if tenant_id.lower() == req.tenant.id.lower():
         raise bad_request("A partner configuration cannot be created for the tenant itself.")
-    if req.world.find_tenant(tenant_id) is None:
+    if req.world.find_tenant(tenant_id) is None and tenant_id.lower() != MICROSOFT_ACCOUNTS_TENANT:
         raise bad_request(f"Tenant '{tenant_id}' was not found.")
     partner = new_partner(tenant_id, body)
     partner["isServiceProvider"] = bool(body.get("isServiceProvider", False))
@@ -192,6 +204,7 @@ def get_partner(req: Request) -> Response:
 def update_partner(req: Request) -> Response:
     body = req.body if req.body is not None else {}
     validate_body(PARTNER_TYPE, body, mode="patch")
+    check_targets(body)
     with req.world.lock:
         key, old = _existing_partner(req)
         new = {**old, **_settings(body)}
@@ -206,6 +219,12 @@ def update_partner(req: Request) -> Response:
 def delete_partner(req: Request) -> Response:
     with req.world.lock:
         key, old = _existing_partner(req)
+        if old.get("isServiceProvider"):
+            # "If the organization is a cloud service provider for your organization (isServiceProvider ... is
+            # true), you won't be able to remove the organization."
+            # https://learn.microsoft.com/en-us/entra/external-id/cross-tenant-access-settings-b2b-collaboration
+            raise bad_request("The partner configuration is a cloud service provider for this organization "
+                              "(isServiceProvider is true) and cannot be removed.")
         if key in req.tenant.identity_sync:
             raise bad_request("The partner configuration includes a user synchronization policy; delete "
                               "its identitySynchronization before deleting the partner.")

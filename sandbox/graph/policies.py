@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import json
 
-from sandbox.core import Request, Response, Tenant, bad_request, route
+from sandbox.core import GUID_RE, Request, Response, Tenant, bad_request, route
 from sandbox.graph import audit
 from sandbox.graph.odata import entity_response_body
 from sandbox.schema import check_cross_tenant_policy_size, validate_body
@@ -31,6 +31,22 @@ ALLOWED_CLOUD_ENDPOINTS = ("microsoftonline.com", "microsoftonline.us", "partner
 FALLBACK_IDENTITY_PROVIDERS = ("defaultConfiguredIdp", "emailOneTimePasscode", "microsoftAccount")
 B2B_SETTINGS = ("b2bCollaborationInbound", "b2bCollaborationOutbound",
                 "b2bDirectConnectInbound", "b2bDirectConnectOutbound")
+TARGETED_SETTINGS = (*B2B_SETTINGS, "tenantRestrictions", "m365CollaborationInbound", "m365CollaborationOutbound",
+                     "appServiceConnectInbound")
+# The target types each half of a setting may hold (crossTenantAccessPolicyB2BSetting: "the list of users and
+# groups" / "the list of applications", https://learn.microsoft.com/en-us/graph/api/resources/crosstenantaccesspolicyb2bsetting).
+TARGET_TYPES_BY_HALF = {"usersAndGroups": ("user", "group"), "users": ("user", "group"),
+                        "applications": ("application",)}
+# Reserved target values and their type (https://learn.microsoft.com/en-us/graph/api/resources/crosstenantaccesspolicytarget).
+RESERVED_TARGETS = {"allusers": ("AllUsers", "user"), "allapplications": ("AllApplications", "application"),
+                    "allmicrosoftapps": ("AllMicrosoftApps", "application"), "office365": ("Office365", "application")}
+# Default settings that may only target everyone: "You cannot target users or groups in inbound default settings"
+# (B2B collaboration and B2B direct connect pages); "Default settings can't be scoped to individual accounts or
+# groups" (tenant restrictions v2). m365CollaborationInbound is an inbound default too (a choice, see README).
+EVERYONE_ONLY_ON_DEFAULT = {"b2bCollaborationInbound": "usersAndGroups", "b2bDirectConnectInbound": "usersAndGroups",
+                            "tenantRestrictions": "usersAndGroups", "m365CollaborationInbound": "users"}
+GUEST_USER_ROLE_IDS = ("a0b1b346-4d3e-4e8b-98f8-753987be4970", "10dae51f-b6af-4016-8d66-8c2a99b929b3",
+                       "2af84b1e-32c8-42b7-82bc-daa82404023b")
 EMAIL_ODATA_TYPE = "#microsoft.graph.emailAuthenticationMethodConfiguration"
 
 
@@ -146,14 +162,17 @@ def _blocks_all(config: dict | None, everyone: str) -> bool:
         t.get("target") == everyone for t in config.get("targets") or [])
 
 
-def check_b2b_conflicts(settings: dict, owner: str) -> None:
-    """Entra's "Conflicting settings aren't allowed" rule for each B2B setting.
+def check_conflicts(settings: dict, owner: str) -> None:
+    """Entra's "Conflicting settings aren't allowed" rule for each B2B setting and tenant restrictions.
 
-    Blocking all users and groups requires blocking all applications (Example 1 of the docs);
-    allowing users and groups requires at least one application not blocked (Example 2).
-    A setting that gives only one half is checked when the other half is known.
+    B2B (https://learn.microsoft.com/en-us/entra/external-id/cross-tenant-access-overview#important-considerations):
+    blocking all users and groups requires blocking all applications (Example 1); allowing users and groups
+    requires at least one application not blocked (Example 2).  Tenant restrictions
+    (https://learn.microsoft.com/en-us/entra/external-id/tenant-restrictions-v2): blocking all users requires
+    blocking all external applications and the other way round.  A setting that gives only one half is checked
+    when the other half is known.
     """
-    for name in B2B_SETTINGS:
+    for name in (*B2B_SETTINGS, "tenantRestrictions"):
         setting = settings.get(name)
         if not setting or not setting.get("usersAndGroups") or not setting.get("applications"):
             continue
@@ -162,12 +181,54 @@ def check_b2b_conflicts(settings: dict, owner: str) -> None:
         all_apps_blocked = _blocks_all(apps, "AllApplications")
         if all_users_blocked and not all_apps_blocked:
             raise _conflict(owner, name, "blocking all users and groups requires blocking all applications")
+        if name == "tenantRestrictions" and all_apps_blocked and not all_users_blocked:
+            raise _conflict(owner, name, "blocking all external applications requires blocking all users and groups")
         if users.get("accessType") == "allowed" and all_apps_blocked:
             raise _conflict(owner, name, "allowing users and groups requires at least one allowed application")
 
 
 def _conflict(owner: str, setting: str, why: str):
     return bad_request(f"Conflicting settings in {setting} of the {owner} configuration: {why}.")
+
+
+def check_targets(body: dict) -> None:
+    """Each target is an object id of a type its half may hold, or a reserved value of that type."""
+    for name in TARGETED_SETTINGS:
+        setting = body.get(name)
+        for half, types in TARGET_TYPES_BY_HALF.items():
+            config = setting.get(half) if isinstance(setting, dict) else None
+            for index, target in enumerate((config or {}).get("targets") or []):
+                _check_target(target, types, f"{name}.{half}.targets[{index}]")
+
+
+def _check_target(target: dict, types: tuple, where: str) -> None:
+    value, target_type = str(target.get("target")), target.get("targetType")
+    reserved = RESERVED_TARGETS.get(value.lower())
+    if reserved and reserved[1] != target_type:
+        raise bad_request(f"Invalid value for property '{where}': '{reserved[0]}' is a target of type "
+                          f"'{reserved[1]}', not '{target_type}'.")
+    if not reserved and not GUID_RE.match(value):
+        raise bad_request(f"Invalid value for property '{where}.target': '{value}' is neither an object id "
+                          f"nor a reserved value.")
+    if target_type not in types:
+        raise bad_request(f"Invalid value for property '{where}.targetType': '{target_type}' is not allowed "
+                          f"here; expected {' or '.join(types)}.")
+
+
+def check_default_targets_everyone(default: dict) -> None:
+    for name, half in EVERYONE_ONLY_ON_DEFAULT.items():
+        targets = ((default.get(name) or {}).get(half) or {}).get("targets") or []
+        if any(str(t.get("target")).lower() != "allusers" for t in targets):
+            raise bad_request(f"Invalid value for property '{name}.{half}': the default configuration cannot "
+                              f"target specific users or groups; use AllUsers.")
+
+
+def check_guest_user_role(body: dict) -> None:
+    """The three supported guest roles (https://learn.microsoft.com/en-us/graph/api/resources/authorizationpolicy)."""
+    role = body.get("guestUserRoleId")
+    if role is not None and str(role).lower() not in GUEST_USER_ROLE_IDS:
+        raise bad_request(f"Invalid value for property 'guestUserRoleId': '{role}' is not one of the supported "
+                          f"guest roles ({', '.join(GUEST_USER_ROLE_IDS)}).")
 
 
 def check_identity_provider_configuration(body: dict) -> None:
@@ -226,10 +287,11 @@ SINGLETONS = {
     "default": Singleton(
         "default", "crossTenantAccessPolicyConfigurationDefault", "policies/crossTenantAccessPolicy/default",
         "default", audit.ACTIVITY_DEFAULT_UPDATE, audit.CATEGORY_CROSS_TENANT,
-        (check_default_complete, check_identity_provider_configuration)),
+        (check_default_complete, check_identity_provider_configuration, check_targets)),
     "authorizationPolicy": Singleton(
         "authorizationPolicy", "authorizationPolicy", "policies/authorizationPolicy",
-        "Authorization Policy", audit.ACTIVITY_AUTHORIZATION_POLICY_UPDATE, audit.CATEGORY_POLICY),
+        "Authorization Policy", audit.ACTIVITY_AUTHORIZATION_POLICY_UPDATE, audit.CATEGORY_POLICY,
+        (check_guest_user_role,)),
     "email": Singleton(
         "email", "emailAuthenticationMethodConfiguration", "authenticationMethodConfigurations",
         "Email", audit.ACTIVITY_AUTH_METHODS_POLICY_UPDATE, audit.CATEGORY_POLICY,
@@ -258,7 +320,8 @@ def _patch(req: Request, key: str) -> Response:
         new = _merge(key, old, changes)
         if key == "default":
             new["isServiceDefault"] = False
-            check_b2b_conflicts(new, "default")
+            check_default_targets_everyone(new)
+            check_conflicts(new, "default")
             check_cross_tenant_policy_size(cross_tenant_policy_parts(req.tenant, default=new))
         elif key == "crossTenantAccessPolicy":
             check_cross_tenant_policy_size(cross_tenant_policy_parts(req.tenant, root=new))
@@ -302,9 +365,3 @@ def reset_default(req: Request) -> Response:
                  {"id": "default", "displayName": "default", "type": "Policy"}, old, new)
     return Response(204)
 
-
-def add_partner_seed(world, tenant: Tenant, partner_seed: dict) -> None:
-    """The seed-loading seam the contract names here; partners.py does the work (imported late,
-    because partners.py builds on this module)."""
-    from sandbox.graph import partners
-    partners.add_partner_seed(world, tenant, partner_seed)

@@ -152,7 +152,7 @@ def test_every_write_needs_readwrite_cross_tenant_access(world, method, suffix, 
 
 
 def test_seeded_partner_by_domain(world):
-    from sandbox.graph.policies import add_partner_seed
+    from sandbox.graph.partners import add_partner_seed
     home = world.find_tenant(HOME)
     add_partner_seed(world, home, {"tenantId": "northwind.example", "identitySynchronization": {"displayName": "NW"}})
     assert home.partners[NORTHWIND]["tenantId"] == NORTHWIND

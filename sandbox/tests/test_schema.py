@@ -1,5 +1,5 @@
 """The CSDL extract and the body validator (no server needed)."""
-import importlib.util
+import importlib
 import json
 import subprocess
 import xml.etree.ElementTree as ET
@@ -53,10 +53,7 @@ MINI_CSDL = """<?xml version="1.0"?>
 
 
 def load_generator():
-    spec = importlib.util.spec_from_file_location("gen_sandbox_schema", REPO / "tools" / "gen_sandbox_schema.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("sandbox.schema_gen")
 
 
 def test_generator_takes_the_closure_of_property_and_base_types():
@@ -73,8 +70,8 @@ def test_generator_takes_the_closure_of_property_and_base_types():
 
 def test_generator_refuses_a_csdl_without_a_root(tmp_path):
     (tmp_path / "mini.csdl").write_text(MINI_CSDL)
-    run = subprocess.run([sys.executable, str(REPO / "tools" / "gen_sandbox_schema.py"), str(tmp_path / "mini.csdl"),
-                          str(tmp_path / "out.json")], capture_output=True, text=True)
+    run = subprocess.run([sys.executable, "-m", "sandbox.schema_gen", str(tmp_path / "mini.csdl"),
+                          str(tmp_path / "out.json")], capture_output=True, text=True, cwd=REPO)
     assert run.returncode != 0 and "is not in the CSDL" in run.stderr
     assert not (tmp_path / "out.json").exists()
 

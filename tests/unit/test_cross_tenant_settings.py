@@ -92,7 +92,7 @@ def test_shape_errors_name_the_field(value, path):
     assert path in error("b2b_collaboration_inbound", value)
 
 
-# --- the conflict rule (FACTS 1.2) ---------------------------------------------------------
+# --- the conflict rule (cross-tenant access overview, important considerations) ---------------------------------------------------------
 
 def test_blocking_all_users_requires_blocking_all_applications():
     value = block(half("blocked", "AllUsers"), half("allowed", "AllApplications"))
@@ -104,11 +104,11 @@ def test_allowing_users_while_all_applications_are_blocked_is_a_conflict():
     assert "requires at least one allowed application" in error("b2b_collaboration_inbound", value)
 
 
-def test_consistent_settings_pass_and_tenant_restrictions_are_not_subject_to_the_rule():
+def test_consistent_settings_pass():
     canon("b2b_collaboration_inbound", block(half("blocked", "AllUsers"), half("blocked", "AllApplications")))
     canon("b2b_collaboration_inbound", block(half("blocked", {"target": GROUP, "target_type": "group"}),
                                              half("allowed", "AllApplications")))
-    canon("tenant_restrictions", block(half("blocked", "AllUsers"), half("allowed", "Office365")))
+    canon("tenant_restrictions", block(half("allowed", "AllUsers"), half("allowed", "Office365")))
 
 
 # --- flags, identity providers, inherit ------------------------------------------------------

@@ -42,14 +42,14 @@ def test_default_patches_only_changed_blocks_whole():
 
 
 def test_default_reports_no_change_when_graph_differs_only_in_order_and_case():
-    graph = service_default(b2bCollaborationInbound={
+    graph = service_default(b2bCollaborationOutbound={
         "usersAndGroups": {"accessType": "allowed", "targets": [
             {"target": GROUP.upper(), "targetType": "group"}, {"target": "AllUsers", "targetType": "user"}]},
         "applications": {"accessType": "allowed", "targets": [{"target": "AllApplications", "targetType": "application"}]}})
     wanted = {"users_and_groups": {"access_type": "allowed",
                                    "targets": ["AllUsers", {"target": GROUP, "target_type": "group"}]},
               "applications": ALL["applications"]}
-    assert default.plan(graph, {"b2b_collaboration_inbound": wanted}, CONTOSO).changes == []
+    assert default.plan(graph, {"b2b_collaboration_outbound": wanted}, CONTOSO).changes == []
 
 
 def test_reset_is_a_post_only_when_not_already_the_service_default():

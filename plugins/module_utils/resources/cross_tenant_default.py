@@ -1,4 +1,5 @@
-"""The default cross-tenant access settings: ``/policies/crossTenantAccessPolicy/default`` (FACTS 1.2).
+"""The default cross-tenant access settings: ``/policies/crossTenantAccessPolicy/default``
+(https://learn.microsoft.com/en-us/graph/api/resources/crosstenantaccesspolicyconfigurationdefault).
 
 ``state: present`` PATCHes the given blocks that differ (each replaced whole); ``state: reset``
 POSTs ``resetToSystemDefault`` unless ``isServiceDefault`` is already true.
@@ -38,6 +39,9 @@ SERVICE_DEFAULT = {
                                                    "socialIdentityProviders"],
         "fallbackIdentityProvider": "defaultConfiguredIdp",
     },
+    "m365CollaborationInbound": {"users": _target_config("blocked", "AllUsers", "user")},
+    "m365CollaborationOutbound": {"usersAndGroups": _target_config("blocked", "AllUsers", "user")},
+    "appServiceConnectInbound": {"applications": _target_config("blocked", "AllApplications", "application")},
 }
 
 
@@ -47,6 +51,8 @@ def validate(params: dict, tenant_id: str) -> None:
 
 def _wanted(params: dict) -> dict:
     if params.get("automatic_user_consent_settings") is not None:
+        # "always false and can't be updated in the default configuration. Read-only."
+        # https://learn.microsoft.com/en-us/graph/api/resources/crosstenantaccesspolicyconfigurationdefault
         raise InputError("automatic_user_consent_settings", "not a setting of the default: Graph keeps it "
                                                             "false and read-only there; set it per partner")
     state = params.get("state") or "present"
@@ -65,8 +71,8 @@ async def read(session, params: dict) -> dict:
 def plan(current: dict, params: dict, tenant_id: str) -> Plan:
     wanted = _wanted(params)
     if (params.get("state") or "present") == "reset":
-        return _plan_reset(current)
-    before_all = blocks_from_graph(current, DEFAULT_BLOCKS)
+        return _plan_reset(current, params.get("cloud"))
+    before_all = blocks_from_graph(current, DEFAULT_BLOCKS, params.get("cloud"))
     before = {option: before_all[option] for option in wanted}
     changed = changed_keys(before, wanted)
     if not changed:
@@ -76,11 +82,11 @@ def plan(current: dict, params: dict, tenant_id: str) -> Plan:
     return Plan(before, wanted, [change], result={"is_service_default": False})
 
 
-def _plan_reset(current: dict) -> Plan:
-    before = blocks_from_graph(current, DEFAULT_BLOCKS)
+def _plan_reset(current: dict, cloud: str | None) -> Plan:
+    before = blocks_from_graph(current, DEFAULT_BLOCKS, cloud)
     if current.get("isServiceDefault"):
         return Plan(before, before, result={"is_service_default": True})
-    after = blocks_from_graph(SERVICE_DEFAULT, DEFAULT_BLOCKS)
+    after = blocks_from_graph(SERVICE_DEFAULT, DEFAULT_BLOCKS, cloud)
     change = Change("POST default/resetToSystemDefault", "POST", RESET_PATH,
                     landed=Landed(PATH, {"isServiceDefault": True}))
     return Plan(before, after, [change], result={"is_service_default": True})

@@ -41,13 +41,14 @@ def partner_options(partner: dict) -> dict:
     return options
 
 
-def export(current: dict) -> dict:
-    partners = [partner_options(partner_from_graph(raw, raw.get("identitySynchronization")))
+def export(current: dict, cloud: str | None = None) -> dict:
+    """Only the settings ``cloud`` has: an export re-applied in the same cloud changes nothing."""
+    partners = [partner_options(partner_from_graph(raw, raw.get("identitySynchronization"), cloud))
                 for raw in current["partners"]]
-    return {"policy": cross_tenant_policy.normalise(current["policy"]),
-            "default": blocks_from_graph(current["default"], DEFAULT_BLOCKS),
+    return {"policy": cross_tenant_policy.normalise(current["policy"], cloud),
+            "default": blocks_from_graph(current["default"], DEFAULT_BLOCKS, cloud),
             "partners": sorted(partners, key=lambda partner: partner["partner"])}
 
 
 def plan(current: dict, params: dict, tenant_id: str) -> Plan:
-    return Plan({}, {}, result=export(current))
+    return Plan({}, {}, result=export(current, params.get("cloud")))

@@ -1,4 +1,6 @@
-"""One partner's cross-tenant access settings and its identity synchronization (FACTS 1.3, 1.4).
+"""One partner's cross-tenant access settings and its identity synchronization
+(https://learn.microsoft.com/en-us/graph/api/resources/crosstenantaccesspolicyconfigurationpartner,
+https://learn.microsoft.com/en-us/graph/api/resources/crosstenantidentitysyncpolicypartner).
 
 The partner is named by tenant GUID or verified domain; the read resolves it to a tenant id.
 A block not given is not managed; a block given as ``inherit`` is sent as ``null``.
@@ -13,7 +15,8 @@ from ..compare import changed_keys, is_guid
 from ..errors import InputError
 from ..graph import odata_key
 from ..plan import Change, Landed, Plan
-from .cross_tenant_settings import INHERIT, PARTNER_BLOCKS, blocks_from_graph, blocks_to_graph, canonical_blocks
+from .cross_tenant_settings import (INHERIT, MICROSOFT_ACCOUNTS_TENANT, MICROSOFT_ACCOUNTS_TENANT_RESTRICTIONS,
+                                    PARTNER_BLOCKS, blocks_from_graph, blocks_to_graph, canonical_blocks)
 
 PARTNERS = "/policies/crossTenantAccessPolicy/partners"
 BY_TENANT_ID = "/tenantRelationships/findTenantInformationByTenantId(tenantId='{}')"
@@ -32,8 +35,17 @@ def validate(params: dict, tenant_id: str) -> None:
     partner = partner_name(params)
     if is_guid(partner) and is_guid(tenant_id) and partner.lower() == tenant_id.lower():
         raise InputError("partner", f"{partner} is the tenant itself; a tenant cannot be its own partner")
-    _wanted_blocks(params)
+    wanted = _wanted_blocks(params)
+    if is_guid(partner):
+        check_partner_blocks(partner.lower(), wanted)
     canonical_identity_sync(params.get("identity_synchronization"))
+
+
+def check_partner_blocks(partner_id: str, wanted: dict) -> None:
+    """Rules that depend on who the partner is (once its tenant id is known)."""
+    restrictions = wanted.get("tenant_restrictions")
+    if partner_id == MICROSOFT_ACCOUNTS_TENANT and isinstance(restrictions, dict):
+        MICROSOFT_ACCOUNTS_TENANT_RESTRICTIONS.check_everyone_only(restrictions, "tenant_restrictions")
 
 
 def partner_name(params: dict) -> str:
@@ -111,9 +123,9 @@ def identity_sync_to_graph(sync: dict) -> dict:
     return body
 
 
-def partner_from_graph(raw: dict, sync_raw: dict | None) -> dict:
-    """A partner as the module's options: every block (``null`` -> ``inherit``) and its sync."""
-    return {"partner": raw["tenantId"].lower(), **blocks_from_graph(raw, PARTNER_BLOCKS),
+def partner_from_graph(raw: dict, sync_raw: dict | None, cloud: str | None = None) -> dict:
+    """A partner as the module's options: every block ``cloud`` has (``null`` -> ``inherit``) and its sync."""
+    return {"partner": raw["tenantId"].lower(), **blocks_from_graph(raw, PARTNER_BLOCKS, cloud),
             "identity_synchronization": identity_sync_from_graph(sync_raw)}
 
 
@@ -135,7 +147,10 @@ async def _tenant_id_of(graph, name: str, *, check_exists: bool) -> str:
 async def read(session, params: dict) -> dict:
     graph, state = session.graph, _state(params)
     # A partner being removed may belong to a tenant that no longer exists: only resolve it.
-    partner_id = await _tenant_id_of(graph, partner_name(params), check_exists=state == "present")
+    # The Microsoft Accounts tenant is a documented partner for tenant restrictions, not a directory to look up.
+    name = partner_name(params)
+    partner_id = await _tenant_id_of(graph, name, check_exists=state == "present"
+                                     and name.lower() != MICROSOFT_ACCOUNTS_TENANT)
     own = session.settings.tenant_id
     own_id = own.lower() if is_guid(own) else await _tenant_id_of(graph, own, check_exists=True)
     path = f"{PARTNERS}/{partner_id}"
@@ -156,28 +171,39 @@ def plan(current: dict, params: dict, tenant_id: str) -> Plan:
         raise InputError("partner", f"{params.get('partner')!r} is the tenant itself ({partner_id}); "
                                     f"a tenant cannot be its own partner")
     if _state(params) == "absent":
-        return _plan_absent(current)
+        return _plan_absent(current, params.get("cloud"))
     return _plan_present(current, params)
 
 
-def _plan_absent(current: dict) -> Plan:
+def check_removable(partner: dict, path: str = "state") -> None:
+    """"If the organization is a cloud service provider for your organization (the isServiceProvider property
+    ... is true), you won't be able to remove the organization."
+    https://learn.microsoft.com/en-us/entra/external-id/cross-tenant-access-settings-b2b-collaboration"""
+    if partner.get("isServiceProvider"):
+        raise InputError(path, f"absent is not possible: partner {partner['tenantId'].lower()} is a cloud service "
+                               f"provider for this tenant (isServiceProvider), and Entra does not remove those")
+
+
+def _plan_absent(current: dict, cloud: str | None) -> Plan:
     partner_id, existing = current["partner_id"], current["partner"]
     result = {"partner_tenant_id": partner_id}
     if existing is None:
         return Plan({}, {}, result=result)
+    check_removable(existing)
     path = f"{PARTNERS}/{partner_id}"
     changes = []
     if current["identity_synchronization"] is not None:
         changes.append(Change(f"DELETE partners/{partner_id}/identitySynchronization", "DELETE",
                               path + "/identitySynchronization"))
     changes.append(Change(f"DELETE partners/{partner_id}", "DELETE", path))
-    return Plan(partner_from_graph(existing, current["identity_synchronization"]), {}, changes, result=result)
+    return Plan(partner_from_graph(existing, current["identity_synchronization"], cloud), {}, changes, result=result)
 
 
 def _plan_present(current: dict, params: dict) -> Plan:
     partner_id, existing = current["partner_id"], current["partner"]
     path = f"{PARTNERS}/{partner_id}"
     wanted = _wanted_blocks(params)
+    check_partner_blocks(partner_id, wanted)
     wanted_sync = canonical_identity_sync(params.get("identity_synchronization"))
     current_sync = identity_sync_from_graph(current["identity_synchronization"])
 
@@ -189,7 +215,7 @@ def _plan_present(current: dict, params: dict) -> Plan:
         # A lost answer to this POST is settled by reading the partner before posting again.
         changes = [Change(summary, "POST", PARTNERS, {"tenantId": partner_id, **settings}, landed=Landed(path))]
     else:
-        current_blocks = blocks_from_graph(existing, PARTNER_BLOCKS)
+        current_blocks = blocks_from_graph(existing, PARTNER_BLOCKS, params.get("cloud"))
         before = {"partner": partner_id, **{option: current_blocks[option] for option in wanted}}
         changed = changed_keys(current_blocks, wanted)
         changes = []
@@ -204,7 +230,23 @@ def _plan_present(current: dict, params: dict) -> Plan:
             before["identity_synchronization"] = current_sync
         after["identity_synchronization"] = after_sync
         changes.extend(_sync_changes(partner_id, current_sync, after_sync))
-    return Plan(before, after, changes, result={"partner_tenant_id": partner_id})
+    consent = wanted.get("automatic_user_consent_settings",
+                         blocks_from_graph(existing or {}, PARTNER_BLOCKS)["automatic_user_consent_settings"])
+    return Plan(before, after, changes, result={"partner_tenant_id": partner_id},
+                warnings=_sync_prerequisites(after.get("identity_synchronization"), consent))
+
+
+def _sync_prerequisites(sync, consent) -> list:
+    """Cross-tenant synchronization needs automatic redemption "checked in both the source tenant (outbound) and
+    target tenant (inbound)"; Graph accepts the policy without it, so this is a warning, not a refusal.
+    https://learn.microsoft.com/en-us/entra/identity/multi-tenant-organizations/cross-tenant-synchronization-configure"""
+    if not isinstance(sync, dict) or not sync["user_sync_inbound"]:
+        return []
+    if isinstance(consent, dict) and consent["inbound_allowed"]:
+        return []
+    return ["identity_synchronization: users can only be synchronized in when automatic redemption is on: set "
+            "automatic_user_consent_settings.inbound_allowed to true here, and outbound_allowed on the source "
+            "tenant's partner entry for this tenant"]
 
 
 def _dict_or_empty(value) -> dict:

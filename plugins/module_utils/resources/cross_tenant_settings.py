@@ -1,6 +1,15 @@
-"""The setting blocks shared by the cross-tenant default and partner units (FACTS 1.0, 1.2, 1.3).
+"""The setting blocks shared by the cross-tenant default and partner units.
 
 Each block is one top-level Graph property (``b2bDirectConnectInbound``, ``inboundTrust``, ...).
+Its structure is data (``halves`` or ``flags``, and which rules apply), so an argument spec can be
+derived from it.  The rules are Microsoft's documented ones, each citing its page:
+
+* conflicting settings: https://learn.microsoft.com/en-us/entra/external-id/cross-tenant-access-overview#important-considerations
+* inbound defaults target everyone: https://learn.microsoft.com/en-us/entra/external-id/cross-tenant-access-settings-b2b-collaboration
+  and https://learn.microsoft.com/en-us/entra/external-id/cross-tenant-access-settings-b2b-direct-connect
+* tenant restrictions: https://learn.microsoft.com/en-us/entra/external-id/tenant-restrictions-v2
+* targets: https://learn.microsoft.com/en-us/graph/api/resources/crosstenantaccesspolicytarget
+
 For each one this file knows the option name, how to check and canonicalise user input (one pass:
 a bad value raises :class:`InputError` with the field's path), and how to convert between the
 canonical input shape and Graph's JSON.  A block is always given whole, because Graph replaces a
@@ -9,6 +18,7 @@ complex property whole on PATCH.  On a partner, the string ``inherit`` stands fo
 """
 from __future__ import annotations
 
+from ..clouds import cloud_has, unavailable_reason
 from ..compare import as_set, canonical_choice, canonical_id, is_guid
 from ..errors import InputError
 
@@ -113,8 +123,13 @@ class TargetsHalf:
 
 
 USERS_AND_GROUPS = TargetsHalf("users_and_groups", "usersAndGroups", {ALL_USERS: "user"}, ("user", "group"), None)
+USERS = TargetsHalf("users", "users", {ALL_USERS: "user"}, ("user", "group"), None)
 APPLICATIONS = TargetsHalf("applications", "applications", {name: "application" for name in RESERVED_APPLICATIONS},
                            ("application",), "application")
+
+# conflict_rule values: which "conflicting settings aren't allowed" rule a two-half block follows.
+B2B_CONFLICT = "b2b"                    # B2B collaboration / direct connect (overview page, examples 1 and 2)
+TENANT_RESTRICTIONS_CONFLICT = "tenant_restrictions"   # also: blocking all apps requires blocking all users
 
 
 def _blocks_everything(half: dict, everyone: str) -> bool:
@@ -122,29 +137,52 @@ def _blocks_everything(half: dict, everyone: str) -> bool:
 
 
 class TargetsBlock:
-    """A B2B setting (or tenant restrictions): ``users_and_groups`` and ``applications``."""
+    """A setting made of target halves: B2B settings and tenant restrictions (``users_and_groups`` and
+    ``applications``), Microsoft 365 collaboration (``users`` / ``users_and_groups``), app service
+    connect (``applications``).
 
-    halves = (USERS_AND_GROUPS, APPLICATIONS)
+    ``everyone_only`` names the halves that may only target everyone (``AllUsers``): Entra's default
+    configuration cannot target specific users or groups inbound or in tenant restrictions.
+    """
 
-    def __init__(self, graph_name: str, conflict_rule: bool):
+    def __init__(self, graph_name: str, conflict_rule: str | None = None, *,
+                 halves: tuple = (USERS_AND_GROUPS, APPLICATIONS), everyone_only: tuple = (),
+                 everyone_only_why: str = "the default settings cannot target specific users or groups here"):
         self.graph_name = graph_name
         self.conflict_rule = conflict_rule
+        self.halves = halves
+        self.everyone_only = everyone_only
+        self.everyone_only_why = everyone_only_why
 
     def canonical(self, value, path: str) -> dict:
         _require_dict(value, path, tuple(h.option for h in self.halves))
         block = {h.option: h.canonical(value[h.option], f"{path}.{h.option}") for h in self.halves}
-        if self.conflict_rule:
-            self._check_conflict(block, path)
+        self.check_everyone_only(block, path)
+        self.check_conflict(block, path)
         return block
 
-    @staticmethod
-    def _check_conflict(block: dict, path: str) -> None:
-        """Entra's rule: user/group access must match application access (FACTS 1.2)."""
+    def check_everyone_only(self, block: dict, path: str) -> None:
+        """"You cannot target users or groups in inbound default settings" (B2B collaboration and direct
+        connect pages); "Default settings can't be scoped to individual accounts or groups" (tenant restrictions v2)."""
+        for option in self.everyone_only:
+            for index, target in enumerate(block[option]["targets"]):
+                if target["target"] != ALL_USERS:
+                    _fail(f"{path}.{option}.targets[{index}]", f"{self.everyone_only_why}, only {ALL_USERS}")
+
+    def check_conflict(self, block: dict, path: str) -> None:
+        """Entra's rule: user/group access must match application access."""
+        if self.conflict_rule is None:
+            return
         users, apps = block["users_and_groups"], block["applications"]
-        if _blocks_everything(users, ALL_USERS) and not _blocks_everything(apps, ALL_APPLICATIONS):
+        all_users_blocked = _blocks_everything(users, ALL_USERS)
+        all_apps_blocked = _blocks_everything(apps, ALL_APPLICATIONS)
+        if all_users_blocked and not all_apps_blocked:
             _fail(path, "conflicting settings: blocking all users and groups requires blocking all applications "
                         "(applications: access_type blocked, targets [AllApplications])")
-        if users["access_type"] == "allowed" and _blocks_everything(apps, ALL_APPLICATIONS):
+        if self.conflict_rule == TENANT_RESTRICTIONS_CONFLICT and all_apps_blocked and not all_users_blocked:
+            _fail(path, "conflicting settings: blocking all external applications requires blocking all users and "
+                        "groups (users_and_groups: access_type blocked, targets [AllUsers])")
+        if users["access_type"] == "allowed" and all_apps_blocked:
             _fail(path, "conflicting settings: allowing users or groups requires at least one allowed application")
 
     def from_graph(self, raw: dict) -> dict:
@@ -220,13 +258,36 @@ class IdentityProviderBlock:
                 "fallbackIdentityProvider": block["fallback_identity_provider"]}
 
 
-TARGET_BLOCKS = {
-    "b2b_collaboration_inbound": TargetsBlock("b2bCollaborationInbound", conflict_rule=True),
-    "b2b_collaboration_outbound": TargetsBlock("b2bCollaborationOutbound", conflict_rule=True),
-    "b2b_direct_connect_inbound": TargetsBlock("b2bDirectConnectInbound", conflict_rule=True),
-    "b2b_direct_connect_outbound": TargetsBlock("b2bDirectConnectOutbound", conflict_rule=True),
-    "tenant_restrictions": TargetsBlock("tenantRestrictions", conflict_rule=False),
-}
+def _target_blocks(*, default: bool) -> dict:
+    """The target blocks of the default (``default=True``: inbound and tenant restrictions target everyone)
+    or of a partner."""
+    everyone = ("users_and_groups",) if default else ()
+    why = "the default settings cannot target specific users or groups here; target them in a partner's settings"
+    return {
+        "b2b_collaboration_inbound": TargetsBlock("b2bCollaborationInbound", B2B_CONFLICT, everyone_only=everyone,
+                                                  everyone_only_why=why),
+        "b2b_collaboration_outbound": TargetsBlock("b2bCollaborationOutbound", B2B_CONFLICT),
+        "b2b_direct_connect_inbound": TargetsBlock("b2bDirectConnectInbound", B2B_CONFLICT, everyone_only=everyone,
+                                                   everyone_only_why=why),
+        "b2b_direct_connect_outbound": TargetsBlock("b2bDirectConnectOutbound", B2B_CONFLICT),
+        "tenant_restrictions": TargetsBlock("tenantRestrictions", TENANT_RESTRICTIONS_CONFLICT, everyone_only=everyone,
+                                            everyone_only_why=why),
+        # Microsoft 365 collaboration and app service connect (v1.0; public cloud only, see clouds.CLOUDS_BY_SETTING).
+        "m365_collaboration_inbound": TargetsBlock("m365CollaborationInbound", halves=(USERS,),
+                                                   everyone_only=("users",) if default else (), everyone_only_why=why),
+        "m365_collaboration_outbound": TargetsBlock("m365CollaborationOutbound", halves=(USERS_AND_GROUPS,)),
+        "app_service_connect_inbound": TargetsBlock("appServiceConnectInbound", halves=(APPLICATIONS,)),
+    }
+
+
+TARGET_BLOCKS = _target_blocks(default=False)
+# Tenant restrictions for the Microsoft Accounts (consumer) tenant: "User granularity isn't supported with Microsoft
+# Accounts" (https://learn.microsoft.com/en-us/entra/external-id/tenant-restrictions-v2).
+MICROSOFT_ACCOUNTS_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
+MICROSOFT_ACCOUNTS_TENANT_RESTRICTIONS = TargetsBlock(
+    "tenantRestrictions", TENANT_RESTRICTIONS_CONFLICT, everyone_only=("users_and_groups",),
+    everyone_only_why="Microsoft Accounts (tenant 9188040d-6c67-4c5b-b112-36a304b66dad) have no per-user tenant "
+                      "restrictions")
 INBOUND_TRUST = FlagsBlock("inboundTrust", {"is_mfa_accepted": "isMfaAccepted",
                                             "is_compliant_device_accepted": "isCompliantDeviceAccepted",
                                             "is_hybrid_azure_ad_joined_device_accepted":
@@ -235,15 +296,17 @@ AUTOMATIC_USER_CONSENT = FlagsBlock("automaticUserConsentSettings", {"inbound_al
                                                                      "outbound_allowed": "outboundAllowed"},
                                     null_flags_inherit=True)
 
-DEFAULT_BLOCKS = {**TARGET_BLOCKS, "inbound_trust": INBOUND_TRUST,
+DEFAULT_BLOCKS = {**_target_blocks(default=True), "inbound_trust": INBOUND_TRUST,
                   "invitation_redemption_identity_provider_configuration": IdentityProviderBlock()}
 PARTNER_BLOCKS = {**TARGET_BLOCKS, "inbound_trust": INBOUND_TRUST, "automatic_user_consent_settings": AUTOMATIC_USER_CONSENT}
 
 
 def canonical_blocks(params: dict, blocks: dict, *, allow_inherit: bool) -> dict:
     """The given blocks of ``params`` in canonical form; blocks not given (None) are left out.
-    Blocks named in ``params["inherit"]`` (the modules' typed form) are ``inherit``."""
+    Blocks named in ``params["inherit"]`` (the modules' typed form) are ``inherit``.  A block the task's
+    cloud (``params["cloud"]``) does not have is refused: Graph there has no such property."""
     wanted = {}
+    cloud = params.get("cloud")
     for index, option in enumerate(params.get("inherit") or []):
         if option not in blocks:
             _fail(f"inherit[{index}]", f"{option!r} is not one of {', '.join(blocks)}")
@@ -252,6 +315,11 @@ def canonical_blocks(params: dict, blocks: dict, *, allow_inherit: bool) -> dict
         wanted[option] = INHERIT
     for option, block in blocks.items():
         value = params.get(option)
+        if value is None and option not in wanted:
+            continue
+        reason = unavailable_reason(block.graph_name, cloud)
+        if reason:
+            _fail(option, reason)
         if value is None:
             continue
         if isinstance(value, str) and value.strip().lower() == INHERIT:
@@ -263,10 +331,13 @@ def canonical_blocks(params: dict, blocks: dict, *, allow_inherit: bool) -> dict
     return wanted
 
 
-def blocks_from_graph(raw: dict, blocks: dict) -> dict:
-    """Every block of a Graph object in canonical input shape (``null`` -> ``inherit``)."""
+def blocks_from_graph(raw: dict, blocks: dict, cloud: str | None = None) -> dict:
+    """Every block of a Graph object in canonical input shape (``null`` -> ``inherit``), leaving out the
+    blocks ``cloud`` does not have."""
     out = {}
     for option, block in blocks.items():
+        if not cloud_has(block.graph_name, cloud):
+            continue
         value = raw.get(block.graph_name)
         out[option] = INHERIT if value is None else block.from_graph(value)
     return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from ..clouds import cloud_has, unavailable_reason
 from ..errors import InputError
 from ..plan import Change, Plan
 
@@ -26,6 +27,12 @@ OBJECTS = {
     AUTH_FLOWS: ("authenticationFlowsPolicy", {}),
 }
 
+# The Graph policy each object belongs to, as named in clouds.CLOUDS_BY_SETTING (China has no
+# authenticationMethodsPolicy, US Gov no authenticationFlowsPolicy).
+CLOUD_SETTING = {AUTHORIZATION: "authorizationPolicy", EMAIL_OTP: "authenticationMethodsPolicy",
+                 AUTH_FLOWS: "authenticationFlowsPolicy"}
+
+# The three guest roles Graph supports (https://learn.microsoft.com/en-us/graph/api/resources/authorizationpolicy).
 GUEST_ROLE_IDS = {
     "same_as_members": "a0b1b346-4d3e-4e8b-98f8-753987be4970",   # User
     "limited": "10dae51f-b6af-4016-8d66-8c2a99b929b3",           # Guest User (the default)
@@ -105,6 +112,10 @@ def normalise_option(setting: Setting, value):
     return None
 
 
+def objects_in_cloud(cloud: str | None) -> list:
+    return [path for path in OBJECTS if cloud_has(CLOUD_SETTING[path], cloud)]
+
+
 def wanted_settings(params: dict) -> dict:
     """{option: canonical value} for the settings the task gives (validated)."""
     wanted = {}
@@ -112,6 +123,9 @@ def wanted_settings(params: dict) -> dict:
         value = params.get(setting.option)
         if value is None:
             continue
+        reason = unavailable_reason(CLOUD_SETTING[setting.path], params.get("cloud"))
+        if reason:
+            raise InputError(setting.option, reason)
         canonical = normalise_option(setting, value)
         if canonical is None:
             allowed = ", ".join(str(v).lower() if isinstance(v, bool) else v for v in setting.order)
@@ -214,7 +228,7 @@ class Info:
 
     @staticmethod
     async def read(session, params: dict) -> dict:
-        return await read_objects(session, list(OBJECTS))
+        return await read_objects(session, objects_in_cloud(params.get("cloud")))
 
     @staticmethod
     def plan(current: dict, params: dict, tenant_id: str) -> Plan:

@@ -29,7 +29,10 @@ BLOCK_DESCRIPTIONS = {
         "values and access types are accepted in any case.",
         "Graph refuses conflicting settings, and so does the collection, before any call: blocking V(AllUsers) requires "
         "the applications to be blocked for V(AllApplications); allowing users or groups requires that the applications "
-        "are not all blocked.", _WHOLE],
+        "are not all blocked.", "See U(https://learn.microsoft.com/entra/external-id/cross-tenant-access-overview).",
+        "On the default, C(users_and_groups) may only target V(AllUsers): Entra cannot target users or groups in "
+        "inbound default settings; target them in a partner's settings.",
+        "See U(https://learn.microsoft.com/entra/external-id/cross-tenant-access-settings-b2b-collaboration).", _WHOLE],
     "b2b_collaboration_outbound": [
         "Which of this tenant's users and groups may be invited to the other organization(s), and to which of their "
         "applications (Graph C(b2bCollaborationOutbound)).", _SAME, _WHOLE],
@@ -42,8 +45,27 @@ BLOCK_DESCRIPTIONS = {
     "tenant_restrictions": [
         "Tenant restrictions v2 (Graph C(tenantRestrictions)) - which external accounts this tenant's users may sign in "
         "with on managed devices, and to which of the other organization's applications.",
-        "The same shape as C(b2b_collaboration_inbound); the conflict rule does not apply. The C(devices) filter is not "
-        "managed (Graph does not support it on the server side yet).", _WHOLE],
+        "The same shape as C(b2b_collaboration_inbound), with its own conflict rule, checked before any call: blocking "
+        "V(AllUsers) requires blocking V(AllApplications) and the other way round; allowing users or groups requires "
+        "that the applications are not all blocked.",
+        "See U(https://learn.microsoft.com/entra/external-id/tenant-restrictions-v2).",
+        "On the default, and for the Microsoft Accounts tenant C(9188040d-6c67-4c5b-b112-36a304b66dad), "
+        "C(users_and_groups) may only target V(AllUsers).",
+        "The C(devices) filter is not managed (Graph does not support it on the server side yet). Public cloud only "
+        "(the US Gov and China Graph have no C(tenantRestrictions)).", _WHOLE],
+    "m365_collaboration_inbound": [
+        "Which users of the other organization(s) may collaborate with this tenant in Microsoft 365 apps (Graph "
+        "C(m365CollaborationInbound)). Blocked for everyone by default.",
+        "One key, C(users). On the default it may only target V(AllUsers), as for the other inbound defaults.",
+        "Public cloud only (the US Gov and China Graph do not have it).", _WHOLE],
+    "m365_collaboration_outbound": [
+        "Which of this tenant's users and groups may collaborate with the other organization(s) in Microsoft 365 apps "
+        "(Graph C(m365CollaborationOutbound)). Blocked for everyone by default.",
+        "One key, C(users_and_groups). Public cloud only.", _WHOLE],
+    "app_service_connect_inbound": [
+        "Which applications of the other organization(s) may connect to this tenant across the tenant boundary (Graph "
+        "C(appServiceConnectInbound)). Blocked for all applications by default.",
+        "One key, C(applications). Public cloud only.", _WHOLE],
     "inbound_trust": [
         "Which claims of the other organization's Conditional Access this tenant accepts (Graph C(inboundTrust)): MFA "
         "done in the user's home tenant, compliant devices, hybrid Microsoft Entra joined devices.", _WHOLE],
@@ -79,11 +101,16 @@ def _description(option: str, graph_name: str) -> list:
     return BLOCK_DESCRIPTIONS.get(option, [f"Graph C({graph_name}).", _WHOLE])
 
 
+def _half_what(half) -> str:
+    reserved = ", ".join(f"V({name})" for name in half.reserved)
+    if half.types == ("application",):
+        return f"which applications ({reserved} or application ids)."
+    return f"which users and groups ({reserved} or object ids)."
+
+
 def _targets_block(block: TargetsBlock, option: str) -> dict:
     return _opt("dict", _description(option, block.graph_name),
-                options={"users_and_groups": _half("usersAndGroups", "which users and groups (V(AllUsers) or object ids)."),
-                         "applications": _half("applications", "which applications (V(AllApplications), "
-                                                               "V(AllMicrosoftApps), V(Office365) or application ids).")})
+                options={half.option: _half(half.graph_name, _half_what(half)) for half in block.halves})
 
 
 def _flags_block(block: FlagsBlock, option: str) -> dict:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Extract the part of Microsoft Graph's v1.0 CSDL that the sandbox serves into compact JSON.
 
-    python tools/gen_sandbox_schema.py [CSDL_PATH] [OUT]
+    python -m sandbox.schema_gen [CSDL_PATH] [OUT]
 
 Defaults: ``../shared/reference/graph/csdl/v1.0-Prod.csdl`` (relative to the repository root)
 and ``sandbox/data/graph_schema.json``.  The sandbox reads only the JSON at run time; this
