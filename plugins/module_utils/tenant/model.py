@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
+from ..clouds import unavailable_reason
 from ..compare import is_guid
 from ..errors import InputError
 from ..resources import cross_tenant_default, cross_tenant_partner, cross_tenant_policy, guest_invitation
@@ -32,18 +33,6 @@ LEGACY_VARIABLES = {
     "entra_mail_user_visibility": "guest_visibility",
 }
 DEFAULT_MAX_DELETIONS = 5
-
-# Settings a national cloud's v1.0 metadata does not have (Microsoft's published CSDL for the US
-# Government and China clouds: https://github.com/microsoftgraph/msgraph-metadata).
-MISSING_IN_CLOUD = {
-    "usgov": {"allowed_cloud_endpoints", "cross_tenant_default.tenant_restrictions", "tenant_restrictions",
-              "guest_invitation.self_service_sign_up"},
-    "usgov_dod": {"allowed_cloud_endpoints", "cross_tenant_default.tenant_restrictions", "tenant_restrictions",
-                  "guest_invitation.self_service_sign_up"},
-    "china": {"allowed_cloud_endpoints", "cross_tenant_default.tenant_restrictions", "tenant_restrictions",
-              "guest_invitation.email_one_time_passcode"},
-}
-
 
 class TenantInputError(InputError):
     """Every input error of one tenant; ``str()`` lists them one per line."""
@@ -414,16 +403,24 @@ def checked_partners(entries: list, key_of, problems: Problems) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 def _check_cloud(merged: dict, entries: list, context: TenantContext, problems: Problems) -> None:
-    missing = MISSING_IN_CLOUD.get(context.cloud, set())
-    paths = [section for section in merged if section in missing]
-    paths += [f"cross_tenant_default.{o}" for o in merged.get("cross_tenant_default", {})
-              if f"cross_tenant_default.{o}" in missing]
-    paths += [f"guest_invitation.{o}" for o in merged.get("guest_invitation", {}) if f"guest_invitation.{o}" in missing]
+    """Every setting the tenant's cloud does not have (clouds.CLOUDS_BY_SETTING), by its key path."""
+    settings = {}
+    if "allowed_cloud_endpoints" in merged:
+        settings["allowed_cloud_endpoints"] = cross_tenant_policy.SETTING
+    for option in merged.get("cross_tenant_default", {}):
+        if option in DEFAULT_BLOCKS:
+            settings[f"cross_tenant_default.{option}"] = DEFAULT_BLOCKS[option].graph_name
+    for option in merged.get("guest_invitation", {}):
+        if option in guest_invitation.BY_OPTION:
+            settings[f"guest_invitation.{option}"] = guest_invitation.CLOUD_SETTING[guest_invitation.BY_OPTION[option].path]
     for entry in entries:
-        paths += [f"partners[{entry.name}].{o}" for o in entry.settings if o in missing]
-    for path in dict.fromkeys(paths):
-        problems.add(path, f"the {context.cloud} cloud has no such setting (absent from its Microsoft Graph "
-                           f"v1.0 metadata)")
+        for option in entry.settings:
+            if option in PARTNER_BLOCKS:
+                settings[f"partners[{entry.name}].{option}"] = PARTNER_BLOCKS[option].graph_name
+    for path, setting in settings.items():
+        reason = unavailable_reason(setting, context.cloud)
+        if reason:
+            problems.add(path, reason)
 
 
 def _finish(merged: dict, entries: list, context: TenantContext, problems: Problems) -> DesiredState:
