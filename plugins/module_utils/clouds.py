@@ -1,6 +1,7 @@
 """National clouds: which login, Graph and Exchange hosts, and which token audiences, each one uses.
 
-Sources: FACTS section 5 (Graph deployments) and section 4 (Exchange ConnectionUri hosts; that the
+Sources: https://learn.microsoft.com/graph/deployments (Graph deployments) and the ConnectionUri hosts of
+https://learn.microsoft.com/powershell/module/exchange/connect-exchangeonline (that the
 adminapi host follows them is an inference, not verified by Microsoft).
 """
 from __future__ import annotations

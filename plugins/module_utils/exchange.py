@@ -1,6 +1,6 @@
 """The Exchange Online admin API client: cmdlets through ``InvokeCommand`` without PowerShell.
 
-The endpoint is undocumented by Microsoft (FACTS section 4, third-party sources): POST
+The endpoint is undocumented by Microsoft (this follows third-party clients, e.g. the CIPP project): POST
 ``{exchange}/adminapi/beta/{tenantGuid}/InvokeCommand`` with ``{"CmdletInput": {...}}``, paged by
 ``@odata.nextLink``; the reason for a failure sits in ``error.details[].message`` as
 ``ErrId|ExceptionType|text``.  The tenant segment must be the GUID, which we read from the token.

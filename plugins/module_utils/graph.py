@@ -34,7 +34,7 @@ def error_from_response(cls, method: str, path: str, response) -> Exception:
 
 
 def _exchange_reason(text: str) -> str:
-    """Exchange's ``ErrId|Namespace.ExceptionType|text`` (FACTS 4) as ``text (ExceptionType)``."""
+    """Exchange's ``ErrId|Namespace.ExceptionType|text`` (as Exchange's InvokeCommand reports a cmdlet's failure) as ``text (ExceptionType)``."""
     parts = text.split("|", 2)
     if len(parts) == 3 and "." in parts[1]:
         return f"{parts[2]} ({parts[1].rsplit('.', 1)[-1]})"

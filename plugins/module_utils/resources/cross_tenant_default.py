@@ -25,7 +25,8 @@ def _b2b(access: str) -> dict:
             "applications": _target_config(access, "AllApplications", "application")}
 
 
-# The system default (FACTS 2): what check mode predicts after a reset.
+# The system default (https://learn.microsoft.com/graph/api/crosstenantaccesspolicyconfigurationdefault-get,
+# isServiceDefault): what check mode predicts after a reset.
 SERVICE_DEFAULT = {
     "inboundTrust": {"isMfaAccepted": False, "isCompliantDeviceAccepted": False,
                      "isHybridAzureADJoinedDeviceAccepted": False},

@@ -1,5 +1,8 @@
 """Guest invitation restrictions: who may invite, what guests may see, and how external users sign
-in and up (FACTS 1.5, 1.6, 1.7).
+in and up:
+https://learn.microsoft.com/graph/api/resources/authorizationpolicy,
+https://learn.microsoft.com/graph/api/resources/emailauthenticationmethodconfiguration,
+https://learn.microsoft.com/graph/api/resources/authenticationflowspolicy.
 
 The settings live in three Graph objects; a run reads and writes only the objects whose settings
 it was given.  Each setting has an explicit strictness order (loosest first) so that
@@ -20,7 +23,7 @@ AUTH_FLOWS = "/policies/authenticationFlowsPolicy"
 EMAIL_ODATA_TYPE = "#microsoft.graph.emailAuthenticationMethodConfiguration"
 
 # The Graph object each path belongs to, the short name used in change summaries, and what a
-# PATCH of it must carry besides the changed properties (FACTS 1.6: the email config needs @odata.type).
+# PATCH of it must carry besides the changed properties (the email configuration needs @odata.type: https://learn.microsoft.com/graph/api/emailauthenticationmethodconfiguration-update).
 OBJECTS = {
     AUTHORIZATION: ("authorizationPolicy", {}),
     EMAIL_OTP: ("email authentication method configuration", {"@odata.type": EMAIL_ODATA_TYPE}),
@@ -88,7 +91,7 @@ SETTINGS = (
             BOOLEAN_ORDER, BOOLEAN),
     Setting("allowed_to_sign_up_email_based_subscriptions", AUTHORIZATION,
             ("allowedToSignUpEmailBasedSubscriptions",), BOOLEAN_ORDER, BOOLEAN),
-    # "default" lets Microsoft decide (on for tenants since October 2021, FACTS 1.6): between the two.
+    # "default" lets Microsoft decide (on for tenants since October 2021: https://learn.microsoft.com/entra/external-id/one-time-passcode): between the two.
     Setting("email_one_time_passcode", EMAIL_OTP, ("allowExternalIdToUseEmailOtp",),
             ("enabled", "default", "disabled"), {"enabled": "enabled", "default": "default", "disabled": "disabled"}),
     Setting("self_service_sign_up", AUTH_FLOWS, ("selfServiceSignUp", "isEnabled"), BOOLEAN_ORDER, BOOLEAN),
