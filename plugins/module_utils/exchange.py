@@ -39,7 +39,6 @@ class ExchangeClient:
         self.tokens = TokenProvider(credential, scope)
         self.http = build_http_client(ca_bundle, timeout, self.budget, graph=False)
         self.page_size = page_size
-        self.calls = 0
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -56,7 +55,6 @@ class ExchangeClient:
         rule = RetryRule(cmdlet_is_safe(cmdlet, parameters or {}))
         items: list = []
         while url:
-            self.calls += 1
             response = await send(self.http, self.tokens, self.budget, "POST", url, json=body, headers=headers,
                                   rule=rule)
             if response.status_code >= 400:

@@ -61,7 +61,6 @@ class GraphClient:
         self.budget = budget or RetryBudget(120)
         self.tokens = TokenProvider(credential, scope)
         self.http = build_http_client(ca_bundle, timeout, self.budget, graph=True)
-        self.calls = 0
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -73,7 +72,6 @@ class GraphClient:
         ``safe`` overrides the method's default retry rule (see :class:`RetryRule`); ``landed``
         (a :class:`~plan.Landed`) is the read that tells whether a non-idempotent write took effect."""
         url = path if path.startswith("https://") else self.base_url + path
-        self.calls += 1
         rule = RetryRule(method.upper() in IDEMPOTENT if safe is None else safe,
                          self._landed_probe(landed) if landed is not None else None)
         response = await send(self.http, self.tokens, self.budget, method, url, json=body, params=params,
@@ -109,18 +107,6 @@ class GraphClient:
             page = await self.get(page["@odata.nextLink"], headers=headers)
             items.extend(page.get("value", []))
         return items
-
-    async def patch(self, path: str, body: dict):
-        return await self.request("PATCH", path, body)
-
-    async def post(self, path: str, body=None):
-        return await self.request("POST", path, body)
-
-    async def put(self, path: str, body: dict):
-        return await self.request("PUT", path, body)
-
-    async def delete(self, path: str):
-        return await self.request("DELETE", path)
 
     async def batch(self, requests: list[dict]) -> dict:
         """Run many requests through ``$batch``, 20 at a time.
