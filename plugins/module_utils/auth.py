@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .clouds import Cloud, resolve_cloud
 from .compare import is_guid
+from .transport import azure_identity
 from .errors import InputError, first_line
 
 # azure-identity logs a failed get_token as a warning; with no handler configured Python prints it
@@ -197,7 +198,7 @@ def _certificate_hint(exc: Exception) -> str:
 
 
 def _credential(settings: ConnectionSettings):
-    from azure import identity  # imported here so that a missing library fails with a clear message
+    identity = azure_identity  # None without the library: require_libraries() has already said so
 
     common = {}
     if settings.ca_bundle:
