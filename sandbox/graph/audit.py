@@ -29,6 +29,9 @@ ACTIVITY_AUTHORIZATION_POLICY_UPDATE = "Update authorization policy"
 ACTIVITY_AUTH_METHODS_POLICY_UPDATE = "Authentication Methods Policy Update"
 ACTIVITY_AUTH_FLOWS_POLICY_UPDATE = "Update authentication flows policy"
 ACTIVITY_USER_UPDATE = "Update user"
+ACTIVITY_POLICY_ADD = "Add policy"
+ACTIVITY_POLICY_UPDATE = "Update policy"
+ACTIVITY_POLICY_DELETE = "Delete policy"
 
 LOGGED_BY = "Core Directory"
 

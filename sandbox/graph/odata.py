@@ -17,13 +17,16 @@ from sandbox.schema import TYPES
 
 GRAPH_PREFIX = "/graph"
 API_VERSION = "v1.0"
+BETA_VERSION = "beta"
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 999
 
 
 def service_root(req: Request) -> str:
-    """``https://host:port/graph/v1.0`` — where the real service has ``https://graph.microsoft.com/v1.0``."""
-    return f"{req.base_url.rstrip('/')}{GRAPH_PREFIX}/{API_VERSION}"
+    """``https://host:port/graph/v1.0`` — where the real service has ``https://graph.microsoft.com/v1.0``
+    (``/beta`` for a request to the beta endpoint)."""
+    version = BETA_VERSION if req.path.lower().startswith(f"/{BETA_VERSION}/") else API_VERSION
+    return f"{req.base_url.rstrip('/')}{GRAPH_PREFIX}/{version}"
 
 
 def context_url(req: Request, fragment: str) -> str:
