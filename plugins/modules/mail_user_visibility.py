@@ -17,13 +17,15 @@ description:
     (the Entra object id is not one of them)."
   - "Entra side, read only: C(showInAddressList) of the same users (the inverse). Microsoft's
     L(user reference,https://learn.microsoft.com/graph/api/resources/user) says not to use it through Microsoft Graph
-    and the L(known issue,https://learn.microsoft.com/graph/known-issues#showinaddresslist-property-is-out-of-sync-with-microsoft-exchange)
+    and the
+    L(known issue,https://learn.microsoft.com/graph/known-issues#showinaddresslist-property-is-out-of-sync-with-microsoft-exchange)
     says it may not show what Exchange shows; Graph v1.0 usually answers null for it. Where Graph gives a value that
     disagrees with Exchange, the user is reported in RV(disagreements); nothing is written through Graph."
-  - "Users brought in by L(cross-tenant synchronization,https://learn.microsoft.com/entra/identity/multi-tenant-organizations/cross-tenant-synchronization-overview)
+  - "Users brought in by
+    L(cross-tenant synchronization,https://learn.microsoft.com/entra/identity/multi-tenant-organizations/cross-tenant-synchronization-overview)
     get their address-list visibility from the synchronization's attribute mapping in the B(source) tenant:
     C(showInAddressList) is not set by default, and Microsoft's guide
-    (L(Step 9 - Review attribute mappings,https://learn.microsoft.com/entra/identity/multi-tenant-organizations/cross-tenant-synchronization-configure#step-9-review-attribute-mappings))
+    (L(Step 9,https://learn.microsoft.com/entra/identity/multi-tenant-organizations/cross-tenant-synchronization-configure#step-9-review-attribute-mappings))
     says to set its mapping type to Constant with the value True for synchronized users to appear in the target's
     global address list. Manage those users there (for example with the source tenant's synchronization job schema),
     not with this module: a sync cycle can write the mapped value again. Leave them out of O(rules) and O(default), for
