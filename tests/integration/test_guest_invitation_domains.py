@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from conftest import run_playbook
+from conftest import player
 from sandbox.testing import SandboxProcess
 
 SEED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds", "invitation_domains.yml")
@@ -23,14 +23,7 @@ def domains_sandbox():
 @pytest.fixture
 def play(domains_sandbox, collections_path, tmp_path):
     domains_sandbox.reset()
-    runs = []
-
-    def run(tasks, **kwargs):
-        runs.append(1)
-        workdir = tmp_path / f"run{len(runs)}"
-        workdir.mkdir()
-        return run_playbook(domains_sandbox, collections_path, tasks, workdir=str(workdir), **kwargs)
-    return run
+    return player(domains_sandbox, collections_path, tmp_path)
 
 
 def stored(sandbox, tenant: str) -> list:

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conftest import run_playbook
+from conftest import player
 from sandbox.testing import SandboxProcess
 
 SEED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds", "guest_visibility.yml")
@@ -94,14 +94,7 @@ def visibility_sandbox():
 def play(visibility_sandbox, collections_path, tmp_path):
     visibility_sandbox.reset()
     visibility_sandbox.clear_faults()
-    runs = []
-
-    def run(tasks, **kwargs):
-        runs.append(1)
-        workdir = tmp_path / f"run{len(runs)}"
-        workdir.mkdir()
-        return run_playbook(visibility_sandbox, collections_path, tasks, workdir=str(workdir), **kwargs)
-    return run
+    return player(visibility_sandbox, collections_path, tmp_path)
 
 
 HIDE_ALL = {"name": "hide all", "tenantops.entra.mail_user_visibility": {"default": "hidden", "concurrency": 8}}
