@@ -4,8 +4,8 @@ holds the invitation domain allow or deny list (the only API left for it).
 Shape (https://learn.microsoft.com/graph/api/resources/b2bmanagementpolicy?view=graph-rest-beta):
 ``{id, deletedDateTime, displayName, description, definition: [<JSON string>], isOrganizationDefault}``;
 the JSON string is ``{"B2BManagementPolicy": {"InvitationsAllowedAndBlockedDomainsPolicy":
-{"AllowedDomains": [...], "BlockedDomains": [...]}, ...}}`` (the PowerShell examples of
-https://learn.microsoft.com/entra/external-id/allow-deny-list).  Rules from that page: an allow list or a
+{"AllowedDomains": [...], "BlockedDomains": [...]}, ...}}`` (the ``New-AzureADPolicy`` examples that
+earlier versions of https://learn.microsoft.com/entra/external-id/allow-deny-list carried).  Rules from that page: an allow list or a
 deny list, not both; one policy per organization; the whole policy at most 25,000 characters.
 State: ``tenant.policies["b2bManagementPolicies"]`` ({id: policy}).  The choices where the docs are
 silent are in sandbox/README.md, "Fidelity choices".
