@@ -133,7 +133,6 @@ def test_ten_thousand_guests_one_percent_differing_under_throttling(visibility_s
     assert all(after["users"][user]["showInAddressList"] is True for user in visible)   # Entra left alone
     print(f"\n10,000 guests, {len(visible)} to hide, 6 throttled answers: apply took {wall:.1f} s wall "
           f"({invoke_commands(log)} InvokeCommand calls)")
-    assert wall < 120
 
     again = play([HIDE_ALL], hosts="scale")
     assert again.task("hide all")["changed"] is False
