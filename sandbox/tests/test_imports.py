@@ -3,8 +3,6 @@ import ast
 import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-# Owned by another change (graph/partners <-> graph/policies); remove once it is gone.
-KNOWN_CYCLES = {frozenset({"sandbox.graph.partners", "sandbox.graph.policies"})}
 
 
 def module_name(path: pathlib.Path) -> str:
@@ -52,8 +50,7 @@ def test_no_import_cycles():
     files = [p for p in ROOT.rglob("*.py") if "tests" not in p.parts and "bench" not in p.parts]
     modules = {module_name(p) for p in files}
     graph = {module_name(p): imports_of(p, modules) for p in files}
-    unexpected = [c for c in cycles(graph) if frozenset(c) not in KNOWN_CYCLES]
-    assert unexpected == []
+    assert cycles(graph) == []
 
 
 def test_the_checker_sees_a_cycle():
