@@ -1,7 +1,6 @@
 """Seed parsing, the bulk generator and the demo seed's fixed identities."""
 from __future__ import annotations
 
-
 import pytest
 import yaml
 from conftest import pem_public, self_signed
