@@ -6,7 +6,6 @@ same path minus authentication, so an item behaves exactly like the request it s
 """
 from __future__ import annotations
 
-import datetime
 import json
 import logging
 import re
@@ -16,6 +15,8 @@ import traceback
 from collections import Counter
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from .clock import utc_timestamp
+from .faults import FaultSet
 from .identity import TokenVerifier
 from .core import GUID_RE, ApiError, Caller, Request, Response, Tenant, World, find_route, ROUTES
 
@@ -90,7 +91,6 @@ class Runtime:
     """What the server keeps beside the world: keys, faults, the request log, the seed to reset to."""
 
     def __init__(self, world: World, keys, seed, *, msi_secret: str, base_url: str = ""):
-        from .faults import FaultSet
         self.world = world
         self.keys = keys
         self.seed = seed
@@ -216,10 +216,6 @@ def _pattern_segments(pattern: str) -> list:
 # rendering
 # ---------------------------------------------------------------------------------------------
 
-def now_iso() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-
-
 def render_error(req: Request, err: ApiError) -> Response:
     if err.body is not None:
         body = err.body
@@ -229,7 +225,7 @@ def render_error(req: Request, err: ApiError) -> Response:
         body = {"error": err.code, "error_description": err.message}
     else:
         body = {"error": {"code": err.code, "message": err.message, "innerError": {
-            "date": now_iso(), "request-id": req.request_id,
+            "date": utc_timestamp(zone=""), "request-id": req.request_id,
             "client-request-id": req.headers.get("client-request-id", req.request_id)}}}
     return Response(err.status, body, dict(err.headers))
 

@@ -14,7 +14,8 @@ from urllib.parse import quote, urlencode
 
 from sandbox.core import ApiError, Request, Response, Tenant, route
 from sandbox.graph import audit
-from sandbox.graph.directory import decode_token, encode_token, user_target
+from sandbox.graph.directory import user_target
+from sandbox.graph.odata import decode_token, encode_token
 
 EXCHANGE_PREFIX = "/exchange"
 MANAGE_AS_APP = ("Exchange.ManageAsApp",)
@@ -175,17 +176,33 @@ def schedule_write(req: Request, user: dict, field_name: str, value) -> None:
 # Reading recipients: identity, OPATH filter, paging, $select
 # --------------------------------------------------------------------------------------------
 
-IDENTITY_KEYS = ("ExternalDirectoryObjectId", "Guid", "Alias", "Name", "Identity", "PrimarySmtpAddress",
-                 "ExternalEmailAddress", "DisplayName")
+# The -Identity forms Set-MailUser and Get-MailUser document: "Name, Alias, Distinguished name (DN),
+# Canonical DN, Email address, GUID" (https://learn.microsoft.com/powershell/module/exchange/set-mailuser,
+# https://learn.microsoft.com/powershell/module/exchange/get-mailuser).  Anything else - the Entra object id
+# (ExternalDirectoryObjectId), a display name - finds nothing, so the cmdlet answers "couldn't be found".
+IDENTITY_KEYS = ("Name", "Alias", "DistinguishedName", "Guid")
+EMAIL_KEYS = ("PrimarySmtpAddress", "WindowsEmailAddress", "ExternalEmailAddress")
+
+
+def canonical_name(distinguished_name: str) -> str:
+    """``CN=a,OU=b,OU=c,DC=x,DC=y`` as the canonical DN ``x.y/c/b/a``."""
+    parts = [part.split("=", 1)[1] for part in distinguished_name.split(",") if "=" in part]
+    kinds = [part.split("=", 1)[0].upper() for part in distinguished_name.split(",") if "=" in part]
+    domain = ".".join(p for p, k in zip(parts, kinds) if k == "DC")
+    path = [p for p, k in zip(parts, kinds) if k != "DC"]
+    return "/".join([domain, *reversed(path)])
 
 
 def matches_identity(recipient: dict, identity: str) -> bool:
-    wanted = identity.lower()
-    for key in IDENTITY_KEYS:
-        value = (recipient.get(key) or "").lower()
-        if value == wanted or (key == "ExternalEmailAddress" and value == "smtp:" + wanted):
-            return True
-    return any(proxy.lower().split(":", 1)[-1] == wanted for proxy in recipient.get("EmailAddresses", []))
+    wanted = identity.strip().lower()
+    if "/" in wanted:
+        return canonical_name(recipient.get("DistinguishedName") or "").lower() == wanted
+    if any((recipient.get(key) or "").lower() == wanted for key in IDENTITY_KEYS):
+        return True
+    if "@" not in wanted:
+        return False
+    addresses = [recipient.get(key) or "" for key in EMAIL_KEYS] + list(recipient.get("EmailAddresses") or [])
+    return any(address.lower().split(":", 1)[-1] == wanted for address in addresses if address)
 
 
 def mail_users(tenant: Tenant) -> list[dict]:

@@ -26,7 +26,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from .clock import utc_timestamp
 from .core import ApiError, Request
+from .identity import oauth_error
 
 KINDS = ("latency", "status", "drop", "drop_after", "login_outage", "throttle", "token_lifetime")
 ERROR_STATUSES = {429: ("TooManyRequests", "Please retry again later."),
@@ -190,14 +192,12 @@ def status_error(req: Request, status: int, headers: dict) -> ApiError:
 
 def throttled_body(req: Request) -> dict:
     """The documented 429 body (examples/throttling_429_response_body.json) for this request."""
-    from .dispatch import now_iso
     return {"error": {"code": "TooManyRequests", "innerError": {
-        "code": "429", "date": now_iso(), "message": "Please retry after", "request-id": req.request_id,
+        "code": "429", "date": utc_timestamp(zone=""), "message": "Please retry after", "request-id": req.request_id,
         "status": "429"}, "message": "Please retry again later."}}
 
 
 def login_outage_error(status: int = 503) -> ApiError:
-    from .identity import oauth_error
     return oauth_error(status, "temporarily_unavailable", 90033,
                        "A transient error has occurred. Please try again.")
 

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 import jwt
 
 from .certs import thumbprints
+from .clock import utc_timestamp
 from .core import ApiError, App, Caller, Request, Response, Tenant, route
 
 GRAPH_AUDIENCES = ("https://graph.microsoft.com", "https://graph.microsoft.us", "https://dod-graph.microsoft.us",
@@ -34,7 +35,7 @@ TENANT_SEGMENT = r"(?P<tenant>[^/]+)"
 def oauth_error(status: int, error: str, code: int, text: str) -> ApiError:
     """An AADSTS error in the token endpoint's wire shape (FACTS 5)."""
     trace_id, correlation_id = str(uuid.uuid4()), str(uuid.uuid4())
-    timestamp = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime())
+    timestamp = utc_timestamp(sep=" ")
     description = (f"AADSTS{code}: {text}\r\nTrace ID: {trace_id}\r\nCorrelation ID: {correlation_id}"
                    f"\r\nTimestamp: {timestamp}")
     return ApiError(status, error, description, body={

@@ -101,7 +101,7 @@ def build_world(seed: Seed) -> World:
 def populate(world: World, seed: Seed) -> None:
     """Replace the world's tenants and settings with the seed's (the world object is kept, so a
     running server can be reset in place)."""
-    from .graph import directory, partners, policies
+    from .graph import b2b_management, directory, partners, policies
     world.tenants.clear()
     world.domain_index.clear()
     world.settings.clear()
@@ -119,6 +119,8 @@ def populate(world: World, seed: Seed) -> None:
         for partner in entry.get("partners") or []:
             partners.add_partner_seed(world, tenant, partner)
         directory.load_directory(tenant, entry, random.Random(tenant.id))
+        if entry.get("b2b_management_policies"):
+            b2b_management.load_seed(tenant, entry["b2b_management_policies"])
 
 
 def make_app(entry: dict) -> App:

@@ -15,12 +15,14 @@ class Landed:
 @dataclass
 class Change:
     """One write.  ``summary`` is what the user reads in ``applied`` / ``not_applied``.
-    ``landed`` is given for a POST that must not simply be sent again (see transport.RetryRule)."""
+    ``landed`` is given for a POST that must not simply be sent again (see transport.RetryRule);
+    ``api`` is the Graph version the path is under ("beta" only for the settings v1.0 does not have)."""
     summary: str
     method: str
     path: str
     body: dict | None = None
     landed: Landed | None = None
+    api: str = "v1.0"
 
 
 @dataclass

@@ -60,7 +60,8 @@ async def apply_changes(session: Session, changes: list) -> list:
     applied = []
     for index, change in enumerate(changes):
         try:
-            await session.graph.request(change.method, change.path, change.body, landed=change.landed)
+            client = session.graph.beta if change.api == "beta" else session.graph
+            await client.request(change.method, change.path, change.body, landed=change.landed)
         except Exception as exc:  # noqa: BLE001 - whatever failed, the user learns what was and was not applied
             cause = exc if isinstance(exc, TenantOpsError) else TenantOpsError(unexpected(exc))
             raise ApplyError(cause, applied, [c.summary for c in changes[index:]]) from None

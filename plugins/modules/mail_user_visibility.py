@@ -8,14 +8,28 @@ module: mail_user_visibility
 short_description: Reconcile whether guests and external users appear in the global address list
 version_added: 0.1.0
 description:
-  - Decides, per external user, whether it is shown in the tenant's global address list, and makes Exchange
-    Online and Entra agree.
-  - "Exchange side: C(HiddenFromAddressListsEnabled) of the user's mail user, read with C(Get-MailUser) (all pages)
-    and written with C(Set-MailUser -Identity <ExternalDirectoryObjectId> -HiddenFromAddressListsEnabled) only for
-    users whose value differs, at most O(concurrency) at a time. Exchange is the side that decides what users see."
-  - "Entra side: C(showInAddressList) of the same users (the inverse). Where it disagrees with Exchange it is reported
-    in RV(disagreements); with O(align_entra=true) it is set through C($batch), 20 users per request. A user for whom
-    Graph returns no value is not compared and not written."
+  - Decides, per external user, whether it is shown in the tenant's global address list, and sets it in
+    Exchange Online, the supported place for it.
+  - "Exchange side, the one thing this module writes: C(HiddenFromAddressListsEnabled) of the user's mail user, read
+    with C(Get-MailUser) (all pages) and written with C(Set-MailUser -Identity <Guid> -HiddenFromAddressListsEnabled)
+    only for users whose value differs, at most O(concurrency) at a time. The mail user's GUID is one of the identity
+    forms the L(Set-MailUser reference,https://learn.microsoft.com/powershell/module/exchange/set-mailuser) documents
+    (the Entra object id is not one of them)."
+  - "Entra side, read only: C(showInAddressList) of the same users (the inverse). Microsoft's
+    L(user reference,https://learn.microsoft.com/graph/api/resources/user) says not to use it through Microsoft Graph
+    and the
+    L(known issue,https://learn.microsoft.com/graph/known-issues#showinaddresslist-property-is-out-of-sync-with-microsoft-exchange)
+    says it may not show what Exchange shows; Graph v1.0 usually answers null for it. Where Graph gives a value that
+    disagrees with Exchange, the user is reported in RV(disagreements); nothing is written through Graph."
+  - "Users brought in by
+    L(cross-tenant synchronization,https://learn.microsoft.com/entra/identity/multi-tenant-organizations/cross-tenant-synchronization-overview)
+    get their address-list visibility from the synchronization's attribute mapping in the B(source) tenant:
+    C(showInAddressList) is not set by default, and Microsoft's guide
+    (L(Step 9,https://learn.microsoft.com/entra/identity/multi-tenant-organizations/cross-tenant-synchronization-configure#step-9-review-attribute-mappings))
+    says to set its mapping type to Constant with the value True for synchronized users to appear in the target's
+    global address list. Manage those users there (for example with the source tenant's synchronization job schema),
+    not with this module: a sync cycle can write the mapped value again. Leave them out of O(rules) and O(default), for
+    example with a first rule per source tenant whose O(rules[].visibility) matches the mapping."
   - "The users considered are Graph users with C(userType eq 'Guest') and external members
     (C(userType eq 'Member') created by invitation)."
   - "Selection: O(rules) are tried in order and the first that matches a user decides; a user no rule matches gets
@@ -27,7 +41,7 @@ description:
   - A failed write of one user does not stop the others (a 401 or 403 does - every other call would fail the same
     way); the task then fails and lists RV(failed_users), RV(applied) and RV(not_applied). Running it again retries
     only what still differs.
-  - "Permissions (application): Graph C(User.Read.All) (C(User.ReadWrite.All) with O(align_entra=true)),
+  - "Permissions (application): Graph C(User.Read.All) (reads only),
     C(CrossTenantInformation.ReadBasic.All) when a rule uses O(rules[].partner_tenants); Exchange Online
     C(Exchange.ManageAsApp) with admin consent, plus the Entra role Exchange Recipient Administrator (or Exchange
     Administrator) on the app's service principal. A 403 names the permission that is missing."
@@ -75,10 +89,10 @@ options:
         elements: str
   align_entra:
     description:
-      - Also set Entra's C(showInAddressList) of the managed users to agree with their Exchange visibility.
-      - A user whose Exchange write failed keeps its Entra value.
+      - B(Deprecated since 0.2.0, removed in 1.0.0; accepted and ignored.) It used to write Entra's
+        C(showInAddressList) through Microsoft Graph, which Microsoft says not to do. Setting it now only gives a
+        deprecation warning; nothing is written through Graph. Remove it from your tasks.
     type: bool
-    default: false
   concurrency:
     description:
       - How many C(Set-MailUser) calls run at once (1 to 20). Throttled calls wait for C(Retry-After) within the
@@ -89,11 +103,11 @@ extends_documentation_fragment:
   - tenantops.entra.auth
   - tenantops.entra.attributes
 notes:
-  - Check mode lists in RV(exchange_changes) and RV(entra_changes) who would change. Diff mode shows the counts of
+  - Check mode lists in RV(exchange_changes) who would change. Diff mode shows the counts of
     hidden and visible users and the first 20 users that change by name, not one entry per user of a large tenant.
   - Exchange applies writes with a delay (seconds to minutes); a run started right after another may still read
     the old values and repeat some writes, which is harmless.
-  - Microsoft documents no mapping between C(showInAddressList) and C(HiddenFromAddressListsEnabled); the module
+  - Microsoft documents no mapping between C(showInAddressList) and C(HiddenFromAddressListsEnabled); the report
     treats them as inverse, as Microsoft's multi-tenant guidance does.
 author:
   - tenantops.entra maintainers (@tenantops)
@@ -111,7 +125,6 @@ EXAMPLES = r"""
         partner_tenants: [fabrikam.com, 7dc8c161-b920-4813-bc63-37dc0b3f76e5]
       - visibility: visible
         user_types: [external_member]
-    align_entra: true
 
 - name: Hide one contractor's domain, leave every other guest as it is
   tenantops.entra.mail_user_visibility:
@@ -125,25 +138,20 @@ EXAMPLES = r"""
 RETURN = r"""
 counts:
   description: Users considered, mail users, hidden and visible (before the run), disagreements, unreconcilable,
-    unmanaged users, and how many are (or would be) hidden, shown and aligned in Entra.
+    unmanaged users, and how many are (or would be) hidden and shown.
   returned: always
   type: dict
   sample: {"users": 10000, "mail_users": 9990, "hidden": 9900, "visible": 90, "disagreements": 0,
-           "unreconcilable": 10, "unmanaged": 0, "to_hide": 90, "to_show": 10, "entra_to_align": 0}
+           "unreconcilable": 10, "unmanaged": 0, "to_hide": 90, "to_show": 10}
 exchange_changes:
   description: The users whose Exchange visibility changes (or would in check mode).
   returned: always
   type: list
   elements: dict
   sample: [{"user": "4f1c...", "mail": "alex.brown@fabrikam.com", "hidden": false}]
-entra_changes:
-  description: The users whose Entra C(showInAddressList) is (or would be) set, with O(align_entra=true).
-  returned: always
-  type: list
-  elements: dict
-  sample: [{"user": "4f1c...", "mail": "alex.brown@fabrikam.com", "show_in_address_list": true}]
 disagreements:
-  description: Users whose Entra C(showInAddressList) is not the inverse of Exchange's value, before the run.
+  description: Users whose Entra C(showInAddressList), where Graph gives one, is not the inverse of Exchange's
+    value, before the run. Reported only; the module does not change Entra.
   returned: always
   type: list
   elements: dict
@@ -192,7 +200,7 @@ ARGUMENT_SPEC = argument_spec(
         user_types=dict(type="list", elements="str", choices=["guest", "external_member"]),
         users=dict(type="list", elements="str"),
     )),
-    align_entra=dict(type="bool", default=False),
+    align_entra=dict(type="bool", removed_in_version="1.0.0", removed_from_collection="tenantops.entra"),
     concurrency=dict(type="int", default=8),
 )
 

@@ -10,6 +10,9 @@ version_added: 0.1.0
 description:
   - Returns, for every guest and external member, its Exchange C(HiddenFromAddressListsEnabled) and its Entra
     C(showInAddressList), with counts, the users where the two disagree and the users that cannot be reconciled.
+  - "Exchange's value is the one that counts. Entra's C(showInAddressList) is what Graph v1.0 returns, usually null:
+    Microsoft's L(user reference,https://learn.microsoft.com/graph/api/resources/user) says not to use it through
+    Microsoft Graph. A null is not compared."
   - RV(suggestion) is a selection in the input shape of M(tenantops.entra.mail_user_visibility) - the majority
     visibility as C(default) and the other users as a C(users) rule - that reproduces the current Exchange state,
     so applying it reports no change.

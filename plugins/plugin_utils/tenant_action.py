@@ -44,4 +44,6 @@ class TenantAction(ActionBase):
             raise AnsibleActionFail(scrub("; ".join(validated.error_messages), secrets))
         outcome = self.execute(validated.validated_parameters, task_vars or {})
         result.update(scrub(outcome, secrets))
+        if validated._deprecations:       # deprecated options, as AnsibleModule would report them
+            result["deprecations"] = [*result.get("deprecations", []), *validated._deprecations]
         return result

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
 
+from sandbox.clock import utc_timestamp
 from sandbox.core import Request, Response, not_found, route
+from sandbox.graph import odata
 
 # Categories and activity names as the Entra audit log shows them (see sandbox/README.md,
 # "Fidelity choices": the cross-tenant names are Entra's portal names, not a documented list).
@@ -28,17 +29,14 @@ ACTIVITY_AUTHORIZATION_POLICY_UPDATE = "Update authorization policy"
 ACTIVITY_AUTH_METHODS_POLICY_UPDATE = "Authentication Methods Policy Update"
 ACTIVITY_AUTH_FLOWS_POLICY_UPDATE = "Update authentication flows policy"
 ACTIVITY_USER_UPDATE = "Update user"
+ACTIVITY_POLICY_ADD = "Add policy"
+ACTIVITY_POLICY_UPDATE = "Update policy"
+ACTIVITY_POLICY_DELETE = "Delete policy"
 
 LOGGED_BY = "Core Directory"
 
 # A fixed namespace so an app's servicePrincipalId is stable per tenant across runs.
 _SERVICE_PRINCIPAL_NS = uuid.UUID("5f1c8c1e-3f7b-4d0e-9a57-1d2b0c3e4f60")
-
-
-def utc_timestamp(moment: datetime | None = None) -> str:
-    """Graph's DateTimeOffset form: UTC with a 'Z' suffix."""
-    moment = moment or datetime.now(timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def record(req: Request, category: str, activity: str, target: dict, old: dict | None,
@@ -52,7 +50,7 @@ def record(req: Request, category: str, activity: str, target: dict, old: dict |
     """
     entry = {
         "id": f"Directory_{uuid.uuid4()}",
-        "activityDateTime": utc_timestamp(),
+        "activityDateTime": utc_timestamp(timespec="microseconds"),
         "activityDisplayName": activity,
         "category": category,
         "correlationId": req.headers.get("client-request-id") or req.request_id,
@@ -119,16 +117,13 @@ AUDIT_FILTER_FIELDS = {"activityDateTime": "datetime", "category": "str", "activ
 
 @route("graph", "GET", r"/v1\.0/auditLogs/directoryAudits", ("AuditLog.Read.All",))
 def list_directory_audits(req: Request) -> Response:
-    from sandbox.graph import directory, odata
-    matches = directory.compile_filter(odata.query_option(req, "filter"), AUDIT_FILTER_FIELDS, "DirectoryAudit")
+    matches = odata.compile_filter(odata.query_option(req, "filter"), AUDIT_FILTER_FIELDS, "DirectoryAudit")
     newest_first = [entry for entry in reversed(list(req.tenant.audit)) if matches(entry)]
-    return Response(200, directory.page_collection(req, newest_first, "auditLogs/directoryAudits",
-                                                   directory.parse_top(req)))
+    return Response(200, odata.collection_body(req, newest_first, "auditLogs/directoryAudits"))
 
 
 @route("graph", "GET", r"/v1\.0/auditLogs/directoryAudits/(?P<audit_id>[^/]+)", ("AuditLog.Read.All",))
 def get_directory_audit(req: Request) -> Response:
-    from sandbox.graph import odata
     entry = next((e for e in list(req.tenant.audit) if e["id"] == req.match["audit_id"]), None)
     if entry is None:
         raise not_found(f"Resource '{req.match['audit_id']}' does not exist.")

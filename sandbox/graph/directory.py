@@ -7,14 +7,13 @@ separately, so they can disagree as they do in real tenants.
 """
 from __future__ import annotations
 
-import base64
-import json
 import re
-import uuid
+import zlib
 from datetime import datetime, timedelta
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import unquote
 
-from sandbox.core import ApiError, Request, Response, Tenant, World, bad_request, not_found, route
+from sandbox.clock import utc_timestamp
+from sandbox.core import ApiError, Request, Response, Tenant, not_found, route
 from sandbox.graph import audit, odata
 
 USER_READ = ("User.Read.All", "User.ReadWrite.All")
@@ -26,155 +25,32 @@ TENANT_LOOKUP = ("CrossTenantInformation.ReadBasic.All",)
 # Graph v1.0 returns only these user properties unless $select asks for others.
 DEFAULT_USER_PROPERTIES = ("businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
                            "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id")
-MAX_TOP = 999
-DEFAULT_TOP = 100
-EPOCH = datetime(2021, 1, 1)                 # naive UTC: isoformat() is much cheaper than strftime()
+EPOCH = datetime(2021, 1, 1)                 # naive UTC
 
 
 # --------------------------------------------------------------------------------------------
-# OData query helpers ($filter subset, $select, $top and $skiptoken paging)
+# Views
 # --------------------------------------------------------------------------------------------
-
-_FILTER_TOKEN = re.compile(r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<punct>[(),])|(?P<word>[^\s(),']+))")
-_COMPARISONS = {"eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "ge": lambda a, b: a >= b,
-                "gt": lambda a, b: a > b, "le": lambda a, b: a <= b, "lt": lambda a, b: a < b}
-
-
-def compile_filter(text: str | None, fields: dict, resource: str):
-    """Compile a ``$filter`` of clauses joined by ``and`` into a predicate over dicts.
-
-    ``fields`` maps each filterable property to its kind: "str" (compared case-insensitively,
-    as the directory does), "datetime" or "bool".  A clause is ``prop op literal`` or
-    ``startswith(prop,'text')``.
-    """
-    if not text:
-        return lambda item: True
-    tokens = _tokenize(text)
-    clauses, position = [], 0
-    while True:
-        clause, position = _parse_clause(tokens, position, fields, resource)
-        clauses.append(clause)
-        if position == len(tokens):
-            return lambda item: all(clause(item) for clause in clauses)
-        if tokens[position].lower() != "and":
-            raise bad_request("Invalid filter clause")
-        position += 1
-
-
-def _tokenize(text: str) -> list[str]:
-    tokens, position = [], 0
-    while position < len(text.rstrip()):
-        match = _FILTER_TOKEN.match(text, position)
-        if not match:
-            raise bad_request("Invalid filter clause")
-        tokens.append(match.group(match.lastgroup))
-        position = match.end()
-    return tokens
-
-
-def _parse_clause(tokens: list, at: int, fields: dict, resource: str):
-    window = tokens[at:at + 6]
-    if window and window[0].lower() == "startswith":
-        if len(window) < 6 or window[1] != "(" or window[3] != "," or window[5] != ")":
-            raise bad_request("Invalid filter clause")
-        name, prefix = _field(window[2], fields, resource), _literal(window[4], "str")
-        return (lambda item: (_value(item, name) or "").lower().startswith(prefix)), at + 6
-    if len(window) < 3 or window[1].lower() not in _COMPARISONS:
-        raise bad_request("Invalid filter clause")
-    name = _field(window[0], fields, resource)
-    kind, compare = fields[name], _COMPARISONS[window[1].lower()]
-    expected = _literal(window[2], kind)
-
-    def clause(item):
-        actual = _comparable(_value(item, name), kind)
-        if actual is None or expected is None:
-            return compare(actual, expected) if compare in (_COMPARISONS["eq"], _COMPARISONS["ne"]) else False
-        return compare(actual, expected)
-    return clause, at + 3
-
-
-def _field(name: str, fields: dict, resource: str) -> str:
-    for known in fields:
-        if known.lower() == name.lower():
-            return known
-    raise ApiError(400, "Request_UnsupportedQuery",
-                   f"Unsupported or invalid query filter clause specified for property '{name}' of resource '{resource}'.")
-
-
-def _value(item: dict, name: str):
-    return item.get(name)
-
-
-def _literal(token: str, kind: str):
-    if token.startswith("'"):
-        text = token[1:-1].replace("''", "'")
-        return _comparable(text, kind)
-    lowered = token.lower()
-    if lowered == "null":
-        return None
-    if kind == "bool" and lowered in ("true", "false"):
-        return lowered == "true"
-    if kind == "datetime":
-        return _comparable(token, kind)
-    raise bad_request(f"Invalid filter clause: unexpected literal {token}")
-
-
-def _comparable(value, kind: str):
-    if value is None:
-        return None
-    if kind == "str":
-        return str(value).lower()
-    if kind == "datetime":
-        try:
-            return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        except ValueError:
-            raise bad_request(f"Invalid filter clause: '{value}' is not a valid DateTimeOffset") from None
-    return value
-
-
-def parse_top(req: Request, default: int = DEFAULT_TOP, maximum: int = MAX_TOP) -> int:
-    raw = odata.query_option(req, "top")
-    if raw is None:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise bad_request(f"Invalid page size specified: '{raw}'. Must be between 1 and {maximum} inclusive.")
-    return int(raw)
-
 
 def user_view(user: dict, selected: list | None) -> dict:
-    """A user as Graph shows it: ``$select`` or v1.0's default property set."""
-    return {name: user.get(name) for name in (selected or DEFAULT_USER_PROPERTIES)}
+    """A user as Graph v1.0 shows it: ``$select`` or v1.0's default property set.
+
+    ``showInAddressList`` is always null through v1.0.  Microsoft's user reference says "Do not use
+    in Microsoft Graph" (https://learn.microsoft.com/graph/api/resources/user), its known issue says
+    the property "may not indicate the same status shown in Microsoft Exchange"
+    (https://learn.microsoft.com/graph/known-issues#showinaddresslist-property-is-out-of-sync-with-microsoft-exchange),
+    and users report v1.0 answering null even after an admin changed it
+    (https://learn.microsoft.com/answers/questions/640812/showinaddresslist-field-is-absent-in-users-delta-r).
+    The stored value (seeded, or written by a PATCH) stays on the record, as the directory keeps it."""
+    view = {name: user.get(name) for name in (selected or DEFAULT_USER_PROPERTIES)}
+    if "showInAddressList" in view:
+        view["showInAddressList"] = None
+    return view
 
 
 def public_view(item: dict, selected: list | None) -> dict:
     """An object without the sandbox's internal ``_`` keys, ``$select`` applied."""
     return odata.project({k: v for k, v in item.items() if not k.startswith("_")}, selected)
-
-
-def encode_token(state: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def decode_token(token: str, error: ApiError) -> dict:
-    try:
-        return json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except ValueError:
-        raise error from None
-
-
-def page_collection(req: Request, items: list, context: str, top: int) -> dict:
-    """One page of ``items`` with ``@odata.nextLink`` carrying an opaque ``$skiptoken``."""
-    token = req.query.get("$skiptoken")
-    offset = decode_token(token, bad_request("Invalid $skiptoken"))["offset"] if token else 0
-    body = {"@odata.context": odata.context_url(req, context)}
-    if req.query.get("$count", "").lower() == "true" and not token:
-        body["@odata.count"] = len(items)
-    body["value"] = items[offset:offset + top]
-    if offset + top < len(items):
-        query = {k: v for k, v in req.query.items() if k != "$skiptoken"}
-        query["$skiptoken"] = encode_token({"offset": offset + top})
-        body["@odata.nextLink"] = f"{req.base_url.rstrip('/')}{odata.GRAPH_PREFIX}{quote(req.path)}?{urlencode(query, safe='$,')}"
-    return body
 
 
 def require_eventual_consistency_for_count(req: Request) -> None:
@@ -223,10 +99,6 @@ def guest_user_principal_name(tenant: Tenant, mail: str) -> str:
     return f"{mail.replace('@', '_')}#EXT#@{initial_domain(tenant)}"
 
 
-def _timestamp(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds") + "Z"
-
-
 def graph_user(*, user_id: str, display_name: str, upn: str, mail: str | None, user_type: str,
                creation_type: str | None, state: str | None, created: datetime, state_changed: datetime | None,
                show_in_address_list: bool | None, account_enabled: bool = True) -> dict:
@@ -235,9 +107,9 @@ def graph_user(*, user_id: str, display_name: str, upn: str, mail: str | None, u
         "id": user_id, "displayName": display_name, "givenName": given or None, "surname": surname or None,
         "userPrincipalName": upn, "mail": mail, "otherMails": [mail] if mail and creation_type else [],
         "userType": user_type, "creationType": creation_type, "externalUserState": state,
-        "externalUserStateChangeDateTime": _timestamp(state_changed) if state_changed else None,
+        "externalUserStateChangeDateTime": utc_timestamp(state_changed) if state_changed else None,
         "showInAddressList": show_in_address_list, "accountEnabled": account_enabled,
-        "createdDateTime": _timestamp(created), "businessPhones": [], "jobTitle": None, "mobilePhone": None,
+        "createdDateTime": utc_timestamp(created), "businessPhones": [], "jobTitle": None, "mobilePhone": None,
         "officeLocation": None, "preferredLanguage": None,
     }
 
@@ -250,12 +122,21 @@ def exchange_mail_user(domain: str, user: dict, hidden: bool, guid: str) -> dict
     primary = f"{name}@{domain}"
     return {
         "Identity": name, "Name": name, "Alias": name, "DisplayName": user["displayName"],
+        "DistinguishedName": f"CN={name},OU={domain},{hosted_organizations_dn(domain)}",
         "PrimarySmtpAddress": primary, "WindowsEmailAddress": primary,
         "ExternalEmailAddress": f"SMTP:{mail}", "EmailAddresses": [f"SMTP:{primary}", f"smtp:{mail}"],
         "RecipientType": "MailUser",
         "RecipientTypeDetails": "GuestMailUser" if user["userType"] == "Guest" else "MailUser",
         "HiddenFromAddressListsEnabled": hidden, "ExternalDirectoryObjectId": user["id"], "Guid": guid,
     }
+
+
+def hosted_organizations_dn(domain: str) -> str:
+    """Where Exchange Online keeps a tenant's recipients: ``OU=Microsoft Exchange Hosted Organizations,DC=<forest>,
+    DC=PROD,DC=OUTLOOK,DC=COM``; the forest is a stable fake per tenant (sandbox choice)."""
+    number = zlib.crc32(domain.lower().encode()) % 10000
+    return (f"OU=Microsoft Exchange Hosted Organizations,DC=EURPR0{number % 7 + 1}A{number % 1000:03d},"
+            "DC=PROD,DC=OUTLOOK,DC=COM")
 
 
 def mail_contact(seed: dict, rng) -> dict:
@@ -278,7 +159,7 @@ def _group_from_seed(seed: dict, rng) -> dict:
         "mailEnabled": bool(seed.get("mail_enabled", False)), "securityEnabled": bool(seed.get("security_enabled", True)),
         "groupTypes": list(seed.get("group_types", [])), "mail": seed.get("mail"),
         "mailNickname": seed.get("mail_nickname") or re.sub(r"\W", "", seed.get("display_name", group_id)),
-        "visibility": seed.get("visibility"), "createdDateTime": _timestamp(EPOCH),
+        "visibility": seed.get("visibility"), "createdDateTime": utc_timestamp(EPOCH),
     }
 
 
@@ -346,9 +227,10 @@ def generate_guests(tenant: Tenant, spec: dict, rng) -> None:
 # Graph routes
 # --------------------------------------------------------------------------------------------
 
+# showInAddressList is not filterable: v1.0 does not serve it (see user_view).
 USER_FILTER_FIELDS = {"userType": "str", "mail": "str", "creationType": "str", "externalUserState": "str",
                       "userPrincipalName": "str", "displayName": "str", "id": "str", "accountEnabled": "bool",
-                      "showInAddressList": "bool", "createdDateTime": "datetime"}
+                      "createdDateTime": "datetime"}
 GROUP_FILTER_FIELDS = {"displayName": "str", "id": "str", "mailEnabled": "bool", "securityEnabled": "bool",
                        "mailNickname": "str"}
 
@@ -356,10 +238,10 @@ GROUP_FILTER_FIELDS = {"displayName": "str", "id": "str", "mailEnabled": "bool",
 @route("graph", "GET", r"/v1\.0/users", USER_READ)
 def list_users(req: Request) -> Response:
     require_eventual_consistency_for_count(req)
-    matches = compile_filter(odata.query_option(req, "filter"), USER_FILTER_FIELDS, "User")
+    matches = odata.compile_filter(odata.query_option(req, "filter"), USER_FILTER_FIELDS, "User")
     selected = odata.selected_properties(req, "user")
     users = [user_view(u, selected) for u in list(req.tenant.users.values()) if matches(u)]
-    return Response(200, page_collection(req, users, odata.select_context("users", selected), parse_top(req)))
+    return Response(200, odata.collection_body(req, users, "users", selected, countable=True))
 
 
 @route("graph", "GET", r"/v1\.0/users/(?P<user_key>[^/]+)", USER_READ)
@@ -403,10 +285,10 @@ def find_user(tenant: Tenant, key: str) -> dict:
 
 @route("graph", "GET", r"/v1\.0/groups", GROUP_READ)
 def list_groups(req: Request) -> Response:
-    matches = compile_filter(odata.query_option(req, "filter"), GROUP_FILTER_FIELDS, "Group")
+    matches = odata.compile_filter(odata.query_option(req, "filter"), GROUP_FILTER_FIELDS, "Group")
     selected = odata.selected_properties(req, "group")
     groups = [public_view(g, selected) for g in list(req.tenant.groups.values()) if matches(g)]
-    return Response(200, page_collection(req, groups, odata.select_context("groups", selected), parse_top(req)))
+    return Response(200, odata.collection_body(req, groups, "groups", selected))
 
 
 @route("graph", "GET", r"/v1\.0/groups/(?P<group_id>[^/]+)", GROUP_READ)
@@ -422,7 +304,7 @@ def organization(tenant: Tenant) -> dict:
     initial = initial_domain(tenant)
     return {
         "id": tenant.id, "displayName": tenant.display_name, "tenantType": "AAD",
-        "createdDateTime": _timestamp(EPOCH),
+        "createdDateTime": utc_timestamp(EPOCH),
         "verifiedDomains": [{"capabilities": "Email, OfficeCommunicationsOnline", "isDefault": i == 0,
                              "isInitial": d == initial, "name": d, "type": "Managed"}
                             for i, d in enumerate(tenant.domains)],

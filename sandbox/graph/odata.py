@@ -1,11 +1,15 @@
-"""OData pieces Graph handlers share: ``@odata.context``, ``$select``, ``$filter`` (eq),
-``$top``/``$skip`` paging with ``@odata.nextLink``.
+"""OData pieces Graph handlers share: ``@odata.context``, ``$select``, the one ``$filter`` parser,
+and the one pager (``$top``, opaque ``$skiptoken`` in ``@odata.nextLink``).
 
 Query options are read with or without the ``$`` prefix, as Graph v1.0 accepts both.
 """
 from __future__ import annotations
 
+import base64
+import json
+import operator
 import re
+from datetime import datetime
 from urllib.parse import quote, urlencode
 
 from sandbox.core import ApiError, Request, bad_request
@@ -13,13 +17,16 @@ from sandbox.schema import TYPES
 
 GRAPH_PREFIX = "/graph"
 API_VERSION = "v1.0"
+BETA_VERSION = "beta"
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 999
 
 
 def service_root(req: Request) -> str:
-    """``https://host:port/graph/v1.0`` — where the real service has ``https://graph.microsoft.com/v1.0``."""
-    return f"{req.base_url.rstrip('/')}{GRAPH_PREFIX}/{API_VERSION}"
+    """``https://host:port/graph/v1.0`` — where the real service has ``https://graph.microsoft.com/v1.0``
+    (``/beta`` for a request to the beta endpoint)."""
+    version = BETA_VERSION if req.path.lower().startswith(f"/{BETA_VERSION}/") else API_VERSION
+    return f"{req.base_url.rstrip('/')}{GRAPH_PREFIX}/{version}"
 
 
 def context_url(req: Request, fragment: str) -> str:
@@ -71,83 +78,158 @@ def entity_response_body(req: Request, obj: dict, type_name: str, fragment: str)
 
 
 # ------------------------------------------------------------------------------------------
-# $filter (the small subset the sandbox serves: "<prop> eq '<value>'" joined by "and")
+# $filter: clauses joined by "and"; each "prop op literal" or "startswith(prop,'text')"
 # ------------------------------------------------------------------------------------------
 
-_EQ_CLAUSE = re.compile(r"^\s*(?P<prop>[A-Za-z_][\w/]*)\s+eq\s+(?:'(?P<str>(?:[^']|'')*)'|(?P<lit>true|false|null|[\w.-]+))\s*$",
-                        re.I)
+_FILTER_TOKEN = re.compile(r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<punct>[(),])|(?P<word>[^\s(),']+))")
+_COMPARISONS = {"eq": operator.eq, "ne": operator.ne, "ge": operator.ge, "gt": operator.gt, "le": operator.le,
+                "lt": operator.lt}
+ALL_OPERATORS = frozenset([*_COMPARISONS, "startswith"])
 
 
-def parse_eq_filter(req: Request, filterable: set[str]) -> dict | None:
-    """``$filter`` as ``{prop: value}``; None without one.  Unsupported clauses give 400."""
-    raw = query_option(req, "filter")
-    if raw is None:
+def compile_filter(text: str | None, fields: dict, resource: str, operators: frozenset = ALL_OPERATORS):
+    """Compile a ``$filter`` into a predicate over dicts.
+
+    ``fields`` maps each filterable property to its kind: "str" (compared case-insensitively, as
+    the directory does), "datetime" or "bool".  ``operators`` are the ones the resource supports;
+    any other clause is 400 ``Request_UnsupportedQuery``.
+    """
+    if not text:
+        return lambda item: True
+    tokens = _tokenize(text)
+    clauses, position = [], 0
+    while True:
+        clause, position = _parse_clause(tokens, position, fields, resource, operators)
+        clauses.append(clause)
+        if position == len(tokens):
+            return lambda item: all(clause(item) for clause in clauses)
+        if tokens[position].lower() != "and":
+            raise bad_request("Invalid filter clause")
+        position += 1
+
+
+def _tokenize(text: str) -> list[str]:
+    tokens, position = [], 0
+    while position < len(text.rstrip()):
+        match = _FILTER_TOKEN.match(text, position)
+        if not match:
+            raise bad_request("Invalid filter clause")
+        tokens.append(match.group(match.lastgroup))
+        position = match.end()
+    return tokens
+
+
+def _parse_clause(tokens: list, at: int, fields: dict, resource: str, operators: frozenset):
+    window = tokens[at:at + 6]
+    if window and window[0].lower() == "startswith":
+        if len(window) < 6 or window[1] != "(" or window[3] != "," or window[5] != ")":
+            raise bad_request("Invalid filter clause")
+        name = _field(window[2], fields, resource)
+        _require_operator("startswith", operators, name, resource)
+        prefix = _literal(window[4], "str")
+        return (lambda item: (item.get(name) or "").lower().startswith(prefix)), at + 6
+    if len(window) < 3 or window[1].lower() not in _COMPARISONS:
+        raise bad_request("Invalid filter clause")
+    name = _field(window[0], fields, resource)
+    _require_operator(window[1].lower(), operators, name, resource)
+    kind, compare = fields[name], _COMPARISONS[window[1].lower()]
+    expected = _literal(window[2], kind)
+    equality = compare in (operator.eq, operator.ne)
+
+    def clause(item):
+        actual = _comparable(item.get(name), kind)
+        if actual is None or expected is None:
+            return compare(actual, expected) if equality else False
+        return compare(actual, expected)
+    return clause, at + 3
+
+
+def _unsupported(name: str, resource: str) -> ApiError:
+    return ApiError(400, "Request_UnsupportedQuery",
+                    f"Unsupported or invalid query filter clause specified for property '{name}' of resource '{resource}'.")
+
+
+def _field(name: str, fields: dict, resource: str) -> str:
+    for known in fields:
+        if known.lower() == name.lower():
+            return known
+    raise _unsupported(name, resource)
+
+
+def _require_operator(op: str, operators: frozenset, name: str, resource: str) -> None:
+    if op not in operators:
+        raise _unsupported(name, resource)
+
+
+def _literal(token: str, kind: str):
+    if token.startswith("'"):
+        return _comparable(token[1:-1].replace("''", "'"), kind)
+    lowered = token.lower()
+    if lowered == "null":
         return None
-    conditions = {}
-    for clause in re.split(r"\s+and\s+", raw.strip(), flags=re.I):
-        match = _EQ_CLAUSE.match(clause)
-        if not match or match.group("prop") not in filterable:
-            raise ApiError(400, "Request_UnsupportedQuery",
-                           f"Unsupported or invalid query filter clause specified: '{clause.strip()}'.")
-        if match.group("str") is not None:
-            value = match.group("str").replace("''", "'")
-        else:
-            value = {"true": True, "false": False, "null": None}.get(match.group("lit").lower(), match.group("lit"))
-        conditions[match.group("prop")] = value
-    return conditions
+    if kind == "bool" and lowered in ("true", "false"):
+        return lowered == "true"
+    if kind == "datetime":
+        return _comparable(token, kind)
+    raise bad_request(f"Invalid filter clause: unexpected literal {token}")
 
 
-def matches(obj: dict, conditions: dict | None, *, case_insensitive: set[str] = frozenset()) -> bool:
-    if not conditions:
-        return True
-    for prop, wanted in conditions.items():
-        actual = obj.get(prop)
-        if prop in case_insensitive and isinstance(actual, str) and isinstance(wanted, str):
-            if actual.lower() != wanted.lower():
-                return False
-        elif actual != wanted:
-            return False
-    return True
+def _comparable(value, kind: str):
+    if value is None:
+        return None
+    if kind == "str":
+        return str(value).lower()
+    if kind == "datetime":
+        try:
+            return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise bad_request(f"Invalid filter clause: '{value}' is not a valid DateTimeOffset") from None
+    return value
 
 
 # ------------------------------------------------------------------------------------------
-# Paging
+# Paging: $top, and an opaque $skiptoken in @odata.nextLink
 # ------------------------------------------------------------------------------------------
 
-def _non_negative_int(req: Request, name: str, default: int | None) -> int | None:
-    raw = query_option(req, name)
+def encode_token(state: dict) -> str:
+    """An opaque paging token carrying ``state`` (the real service's tokens are opaque too)."""
+    return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_token(token: str, error: ApiError) -> dict:
+    try:
+        return json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except ValueError:
+        raise error from None
+
+
+def page_size(req: Request, default: int = DEFAULT_PAGE_SIZE, maximum: int = MAX_PAGE_SIZE) -> int:
+    raw = query_option(req, "top")
     if raw is None:
         return default
-    if not raw.isdigit():
-        raise bad_request(f"Invalid value '{raw}' for query option '${name}'.")
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise bad_request(f"Invalid page size specified: '{raw}'. Must be between 1 and {maximum} inclusive.")
     return int(raw)
 
 
-def page(req: Request, items: list, *, default_size: int = DEFAULT_PAGE_SIZE,
-         max_size: int = MAX_PAGE_SIZE) -> tuple[list, str | None]:
-    """Slice ``items`` by ``$skip``/``$top``; return the page and the ``@odata.nextLink`` (or None)."""
-    top = _non_negative_int(req, "top", default_size)
-    if top < 1 or top > max_size:
-        raise bad_request(f"Invalid page size specified: '{top}'. Must be between 1 and {max_size} inclusive.")
-    skip = _non_negative_int(req, "skip", 0)
-    chunk = items[skip:skip + top]
-    if skip + top >= len(items):
-        return chunk, None
-    return chunk, next_link(req, skip + top, top)
+def page_offset(req: Request) -> int:
+    if query_option(req, "skip") is not None:
+        raise bad_request("'$skip' is not supported by the service.")
+    token = req.query.get("$skiptoken")
+    return int(decode_token(token, bad_request("Invalid $skiptoken")).get("offset", 0)) if token else 0
 
 
-def next_link(req: Request, skip: int, top: int) -> str:
-    """The full URL of the next page: the same query with ``$top`` and ``$skip`` moved on."""
-    query = {k: v for k, v in req.query.items() if k.lstrip("$") not in ("top", "skip")}
-    query.update({"$top": str(top), "$skip": str(skip)})
-    return f"{req.base_url.rstrip('/')}{GRAPH_PREFIX}{quote(req.path)}?{urlencode(query, safe='$,')}"
-
-
-def collection_body(req: Request, items: list, fragment: str, selected: list[str] | None = None) -> dict:
-    """``{"@odata.context", "value", "@odata.nextLink"?}`` for a paged, projected collection."""
-    chunk, link = page(req, items)
-    body = {"@odata.context": context_url(req, select_context(fragment, selected)),
-            "value": [project(item, selected) for item in chunk]}
-    if link:
-        body["@odata.nextLink"] = link
+def collection_body(req: Request, items: list, fragment: str, selected: list[str] | None = None, *,
+                    countable: bool = False) -> dict:
+    """One page of ``items`` (``$select`` applied): ``{"@odata.context", "@odata.count"?, "value",
+    "@odata.nextLink"?}``; the next link is the same query with a new ``$skiptoken``."""
+    top, offset = page_size(req), page_offset(req)
+    body = {"@odata.context": context_url(req, select_context(fragment, selected))}
+    if countable and (query_option(req, "count") or "").lower() == "true" and not offset:
+        body["@odata.count"] = len(items)
+    body["value"] = [project(item, selected) for item in items[offset:offset + top]]
+    if offset + top < len(items):
+        query = {k: v for k, v in req.query.items() if k != "$skiptoken"}
+        query["$skiptoken"] = encode_token({"offset": offset + top})
+        body["@odata.nextLink"] = f"{req.base_url.rstrip('/')}{GRAPH_PREFIX}{quote(req.path)}?{urlencode(query, safe='$,')}"
     return body

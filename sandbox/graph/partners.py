@@ -12,8 +12,8 @@ import copy
 
 from sandbox.core import GUID_RE, ApiError, Request, Response, Tenant, World, bad_request, not_found, route
 from sandbox.graph import audit
-from sandbox.graph.odata import (collection_body, context_url, entity_response_body, matches, parse_eq_filter,
-                                 query_option, selected_properties, service_root)
+from sandbox.graph.odata import (collection_body, compile_filter, context_url, entity_response_body, query_option,
+                                 selected_properties, service_root)
 from sandbox.graph.policies import (CTAP, READ_ALL, RW_CROSS_TENANT, check_conflicts, check_targets,
                                     cross_tenant_policy_parts)
 from sandbox.schema import check_cross_tenant_policy_size, validate_body
@@ -141,10 +141,10 @@ def _audit_target(req: Request, tenant_id: str) -> dict:
 def list_partners(req: Request) -> Response:
     selected = selected_properties(req, PARTNER_TYPE)
     expand_sync = _expand_identity_sync(req)
-    conditions = parse_eq_filter(req, {"tenantId"})
+    matches = compile_filter(query_option(req, "filter"), {"tenantId": "str"}, PARTNER_TYPE, frozenset({"eq"}))
     items = []
     for key, partner in list(req.tenant.partners.items()):
-        if not matches(partner, conditions, case_insensitive={"tenantId"}):
+        if not matches(partner):
             continue
         item = dict(partner)
         if expand_sync:

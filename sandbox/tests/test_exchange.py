@@ -83,10 +83,27 @@ def test_opath_filter_and_select():
     assert body["value"] == [{"DisplayName": "Alice Guest", "HiddenFromAddressListsEnabled": True}]
 
 
-@pytest.mark.parametrize("identity", ["0a1b2c3d-0000-4000-8000-000000000001", "alice_fabrikam.com#EXT#",
-                                      "alice_fabrikam.com#EXT#@contoso.onmicrosoft.com", "ALICE@fabrikam.com"])
-def test_set_mail_user_by_any_identity_then_get_agrees(identity):
-    world = make_world(SEED)
+ALICE_GUID = "5e7a0000-0000-4000-8000-00000000a11c"
+
+
+def alice_seed() -> dict:
+    users = [dict(SEED["users"][0], exchange_guid=ALICE_GUID), *SEED["users"][1:]]
+    return {**SEED, "users": users}
+
+
+@pytest.mark.parametrize("identity", [
+    ALICE_GUID.upper(),                                        # GUID
+    "alice_fabrikam.com#EXT#",                                 # Name (also the Alias)
+    "alice_fabrikam.com#EXT#@contoso.onmicrosoft.com",         # primary SMTP address
+    "ALICE@fabrikam.com",                                      # another email address of the recipient
+    "distinguished name",
+    "canonical DN",
+])
+def test_set_mail_user_by_each_documented_identity_then_get_agrees(identity):
+    world = make_world(alice_seed())
+    dn = invoke(world, "Get-MailUser", {"Identity": ALICE_GUID}).body["value"][0]["DistinguishedName"]
+    assert dn.startswith("CN=alice_fabrikam.com#EXT#,OU=contoso.onmicrosoft.com,OU=Microsoft Exchange Hosted")
+    identity = {"distinguished name": dn, "canonical DN": exchange.canonical_name(dn)}.get(identity, identity)
     answer = invoke(world, "Set-MailUser", {"Identity": identity, "HiddenFromAddressListsEnabled": "False"})
     assert answer.status == 200 and answer.body["value"] == []
     alice = invoke(world, "Get-MailUser", {"Identity": "alice@fabrikam.com"}).body["value"][0]
@@ -94,6 +111,20 @@ def test_set_mail_user_by_any_identity_then_get_agrees(identity):
     entry = world.find_tenant(TENANT_ID).audit[-1]
     assert entry["targetResources"][0]["modifiedProperties"] == [
         {"displayName": "HiddenFromAddressListsEnabled", "oldValue": "true", "newValue": "false"}]
+
+
+def test_canonical_name_reverses_the_path_under_the_domain():
+    assert exchange.canonical_name("CN=a,OU=b,OU=c,DC=x,DC=y") == "x.y/c/b/a"
+
+
+@pytest.mark.parametrize("identity", ["0a1b2c3d-0000-4000-8000-000000000001",   # ExternalDirectoryObjectId
+                                      "Alice Guest"])                            # display name
+def test_undocumented_identity_forms_find_nothing(identity):
+    world = make_world(alice_seed())
+    err = error_of(lambda: invoke(world, "Set-MailUser", {"Identity": identity, "HiddenFromAddressListsEnabled": False}))
+    assert (err.status, err.code) == (404, "NotFound")
+    assert f"object '{identity}' couldn't be found" in err.details[0]["message"]
+    assert world.find_tenant(TENANT_ID).audit == []
 
 
 def test_writes_become_visible_only_after_the_configured_delay():

@@ -1,7 +1,6 @@
 """Seed parsing, the bulk generator and the demo seed's fixed identities."""
 from __future__ import annotations
 
-
 import pytest
 import yaml
 from conftest import pem_public, self_signed
@@ -80,3 +79,11 @@ def test_ready_tenants_shape():
     assert contoso["client_secret"] == "sandbox-contoso-NOT-A-REAL-SECRET"
     assert contoso["apps"] == [{"client_id": contoso["client_id"], "client_secret": contoso["client_secret"],
                                 "display_name": "tenantops-automation"}]
+
+
+def test_generated_scale_world_has_the_requested_shape():
+    # Its speed (1,000 tenants x 5 partners x 200 guests, target < 10 s) is measured by
+    # sandbox/bench/bench_sandbox.py, not asserted here.
+    world = build_world(parse_seed({"generate": {"tenants": 20, "partners_per_tenant": 5, "guests_per_tenant": 200}}))
+    assert len(world.tenants) == 20
+    assert all(len(t.partners) == 5 and len(t.users) == 200 for t in world.tenants.values())

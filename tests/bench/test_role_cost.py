@@ -29,7 +29,7 @@ def test_baseline_role_cost_per_tenant(tmp_path):
     with open(os.path.join(REPO, "examples", "demo", "group_vars", "tenants.yml")) as handle:
         baseline = yaml.safe_load(handle)
     # The demo's partner rule names the demo tenants; a generated fleet has none of them.
-    baseline["entra_mail_user_visibility"] = {"default": "hidden", "align_entra": True}
+    baseline["entra_mail_user_visibility"] = {"default": "hidden"}
     (inventory_dir / "group_vars").mkdir(parents=True)
     (inventory_dir / "group_vars" / "tenants.yml").write_text(yaml.safe_dump(baseline))
     with SandboxProcess(str(seed)) as sandbox:

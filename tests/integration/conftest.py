@@ -136,13 +136,19 @@ def run_playbook(sandbox, collections: str, tasks, *, hosts="contoso", check=Fal
     return PlaybookRun(completed, results)
 
 
-@pytest.fixture
-def ansible(sandbox, collections_path, tmp_path):
-    """Run tasks with ansible-playbook against the demo sandbox; see :func:`run_playbook`."""
+def player(sandbox, collections: str, tmp_path):
+    """A function that runs tasks with ansible-playbook against ``sandbox``, each run in its own
+    directory under ``tmp_path``; see :func:`run_playbook`."""
     runs = []
 
     def counted(tasks, **kwargs):
         runs.append(1)
         os.makedirs(str(tmp_path / f"run{len(runs)}"), exist_ok=True)
-        return run_playbook(sandbox, collections_path, tasks, workdir=str(tmp_path / f"run{len(runs)}"), **kwargs)
+        return run_playbook(sandbox, collections, tasks, workdir=str(tmp_path / f"run{len(runs)}"), **kwargs)
     return counted
+
+
+@pytest.fixture
+def ansible(sandbox, collections_path, tmp_path):
+    """Run tasks with ansible-playbook against the demo sandbox."""
+    return player(sandbox, collections_path, tmp_path)

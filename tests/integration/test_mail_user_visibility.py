@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conftest import run_playbook
+from conftest import player
 from sandbox.testing import SandboxProcess
 
 SEED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds", "guest_visibility.yml")
@@ -22,6 +22,12 @@ def exchange_hidden(state: dict) -> dict:
 
 def invoke_commands(log: dict) -> int:
     return sum(n for endpoint, n in log["per_endpoint"].items() if endpoint.endswith("/InvokeCommand"))
+
+
+def graph_writes(log: dict) -> list:
+    """Graph requests that write: anything but a GET, except the $batch envelope (its items are logged too)."""
+    return [e for e in log["entries"] if e["service"] == "graph" and e["method"] != "GET"
+            and not (e["method"] == "POST" and e["path"] == "/v1.0/$batch")]
 
 
 # --------------------------------------------------------------------------------------------
@@ -88,18 +94,10 @@ def visibility_sandbox():
 def play(visibility_sandbox, collections_path, tmp_path):
     visibility_sandbox.reset()
     visibility_sandbox.clear_faults()
-    runs = []
-
-    def run(tasks, **kwargs):
-        runs.append(1)
-        workdir = tmp_path / f"run{len(runs)}"
-        workdir.mkdir()
-        return run_playbook(visibility_sandbox, collections_path, tasks, workdir=str(workdir), **kwargs)
-    return run
+    return player(visibility_sandbox, collections_path, tmp_path)
 
 
-HIDE_ALL = {"name": "hide all", "tenantops.entra.mail_user_visibility": {
-    "default": "hidden", "align_entra": True, "concurrency": 8}}
+HIDE_ALL = {"name": "hide all", "tenantops.entra.mail_user_visibility": {"default": "hidden", "concurrency": 8}}
 
 
 def test_ten_thousand_guests_one_percent_differing_under_throttling(visibility_sandbox, play):
@@ -111,7 +109,7 @@ def test_ten_thousand_guests_one_percent_differing_under_throttling(visibility_s
     would = check.task("hide all")
     assert would["changed"] and not would.get("failed"), would.get("msg")
     assert sorted(c["user"] for c in would["exchange_changes"]) == visible
-    assert sorted(c["user"] for c in would["entra_changes"]) == visible     # seeded consistent: shown today
+    assert would["disagreements"] == []                                     # v1.0 answers showInAddressList null
     assert would["diff"]["after"]["exchange"] == {"hidden": 10_000, "visible": 0}
     assert len(would["diff"]["after"]["users"]) == 21                        # 20 named, then "... and N more"
     assert exchange_hidden(visibility_sandbox.state("scale")) == exchange_hidden(state)
@@ -127,14 +125,14 @@ def test_ten_thousand_guests_one_percent_differing_under_throttling(visibility_s
     log = visibility_sandbox.requests_log(mark)
     throttled = [e for e in log["entries"] if e["status"] == 429]
     assert len(throttled) == 6
-    writes = [e for e in log["entries"] if e["service"] == "graph" and e["method"] == "PATCH"]
-    assert len(writes) == len(visible)
+    assert graph_writes(log) == []
+    set_mail_user = [e for e in log["entries"] if e["service"] == "exchange" and e["status"] == 200]
+    assert len(set_mail_user) == len(visible) + 10                           # + 10 Get-MailUser pages of 1,000
     after = visibility_sandbox.state("scale")
     assert not any(hidden is False for hidden in exchange_hidden(after).values())
-    assert all(after["users"][user]["showInAddressList"] is False for user in visible)
+    assert all(after["users"][user]["showInAddressList"] is True for user in visible)   # Entra left alone
     print(f"\n10,000 guests, {len(visible)} to hide, 6 throttled answers: apply took {wall:.1f} s wall "
           f"({invoke_commands(log)} InvokeCommand calls)")
-    assert wall < 120
 
     again = play([HIDE_ALL], hosts="scale")
     assert again.task("hide all")["changed"] is False
@@ -143,16 +141,15 @@ def test_ten_thousand_guests_one_percent_differing_under_throttling(visibility_s
 SMALL_POLICY = {"name": "small policy", "tenantops.entra.mail_user_visibility": {
     "default": "{{ 'visible' if inventory_hostname == 'readonly' else 'hidden' }}",
     "rules": [{"visibility": "visible", "users": ["BEN@partner-a.example"]},
-              {"visibility": "visible", "user_types": ["external_member"]}],
-    "align_entra": True}}
+              {"visibility": "visible", "user_types": ["external_member"]}]}}
 
 
-def test_alignment_unreconcilable_and_per_user_failures(visibility_sandbox, play):
+def test_unreconcilable_and_per_user_failures(visibility_sandbox, play):
     check = play([SMALL_POLICY], hosts="small", check=True)
     would = check.task("small policy")
     assert would["exchange_changes"] == [{"user": CY, "mail": "cy@partner-b.example", "hidden": False}]
-    assert sorted((c["user"], c["show_in_address_list"]) for c in would["entra_changes"]) == [(ADA, False), (CY, True)]
-    assert [d["user"] for d in would["disagreements"]] == [ADA]
+    # Ada's stored showInAddressList disagrees with Exchange, but Graph v1.0 does not tell: nothing to report.
+    assert would["disagreements"] == [] and "entra_changes" not in would
     reasons = {u["user"]: u["reason"] for u in would["unreconcilable"]}
     assert reasons == {DI: REASON_NOT_MAIL_ENABLED, ED: REASON_CONTACT}
     assert would["counts"]["users"] == 6                                    # the internal member is not considered
@@ -167,16 +164,12 @@ def test_alignment_unreconcilable_and_per_user_failures(visibility_sandbox, play
          "tenantops.entra.guest_invitation_settings": {"self_service_sign_up": True}},
         SMALL_POLICY], hosts="small,readonly")
     broken = failing.task("small policy", host="small")
-    assert failing.rc != 0 and broken["changed"]
-    assert [f["user"] for f in broken["failed_users"]] == [CY, CY]
+    assert failing.rc != 0 and not broken["changed"]
+    assert [f["user"] for f in broken["failed_users"]] == [CY]
     assert "HTTP 500 generalException" in broken["failed_users"][0]["reason"]
-    assert broken["failed_users"][1]["reason"] == "not sent: its Exchange write failed"
-    assert broken["applied"] == ["PATCH showInAddressList on 2 Entra users ($batch): 1 of 2 done"]
-    assert broken["not_applied"] == ["Set-MailUser -HiddenFromAddressListsEnabled $false: cy@partner-b.example",
-                                     "PATCH showInAddressList: cy@partner-b.example"]
-    assert broken["msg"].startswith(f"tenant {small_id}: 2 of 3 address-list writes failed; the others were made")
-    small = visibility_sandbox.state("small")["users"]
-    assert small[ADA]["showInAddressList"] is False and small[CY]["showInAddressList"] is False
+    assert broken["applied"] == []
+    assert broken["not_applied"] == ["Set-MailUser -HiddenFromAddressListsEnabled $false: cy@partner-b.example"]
+    assert broken["msg"].startswith(f"tenant {small_id}: 1 of 1 address-list writes failed")
 
     denied = failing.task("small policy", host="readonly")
     assert denied["failed_users"] and not denied["changed"]
@@ -196,5 +189,24 @@ def test_alignment_unreconcilable_and_per_user_failures(visibility_sandbox, play
         outcomes.append(run.task("small policy")["changed"])
     assert outcomes == [True, False]
     small = visibility_sandbox.state("small")["users"]
-    assert small[CY]["_exchange"]["HiddenFromAddressListsEnabled"] is False and small[CY]["showInAddressList"] is True
-    assert small[FAY]["showInAddressList"] is None                           # unset in Entra: not compared, not written
+    assert small[CY]["_exchange"]["HiddenFromAddressListsEnabled"] is False
+    assert (small[ADA]["showInAddressList"], small[CY]["showInAddressList"]) == (True, False)   # Entra untouched
+
+
+def test_deprecated_align_entra_warns_and_writes_nothing_through_graph(visibility_sandbox, play):
+    mark = visibility_sandbox.requests_log()["last_seq"]
+    task = {"name": "old style", "tenantops.entra.mail_user_visibility": {
+        "default": "hidden", "rules": [{"visibility": "visible", "user_types": ["external_member"]}],
+        "align_entra": True}}
+    run = play([task], hosts="small")
+    result = run.task("old style")
+    assert run.rc == 0 and result["changed"], run.stdout
+    assert sorted((c["user"], c["hidden"]) for c in result["exchange_changes"]) == [(BEN, True), (CY, False)]
+    assert "[DEPRECATION WARNING]: Param 'align_entra' is deprecated" in run.stdout + run.stderr
+    assert "align_entra is deprecated and ignored" in run.stdout + run.stderr
+    log = visibility_sandbox.requests_log(mark)
+    assert graph_writes(log) == []
+    assert {e["method"] for e in log["entries"] if e["service"] == "graph"} == {"GET"}
+    set_calls = [e for e in log["entries"] if e["service"] == "exchange"]
+    assert len(set_calls) == 4                              # Get-MailUser, Get-MailContact, Set-MailUser for Ben and Cy
+    assert visibility_sandbox.state("small")["users"][CY]["showInAddressList"] is False

@@ -123,23 +123,27 @@ def test_unreconcilable_users_are_listed_with_the_reason_not_written():
     assert [t["user"] for c in plan.changes for t in c.body["targets"]] == [ok["id"]]
 
 
-def test_entra_disagreement_is_reported_and_aligned_only_when_asked():
+def test_entra_disagreement_is_reported_never_written():
     shown_but_hidden, agreeing, unset = guest(1, shown=True), guest(2, shown=False), guest(3, shown=None)
     current = state([(shown_but_hidden, True), (agreeing, True), (unset, True)])
     plain = plan_for(current, default="hidden")
-    assert plain.changes == []
+    assert plain.changes == [] and plain.warnings == []
     assert [d["user"] for d in plain.result["disagreements"]] == [shown_but_hidden["id"]]
-    aligned = plan_for(current, default="hidden", align_entra=True)
-    assert [(c.method, c.body["targets"]) for c in aligned.changes] == [
-        ("PATCH", [{"user": shown_but_hidden["id"], "mail": shown_but_hidden["mail"], "show_in_address_list": False}])]
+    assert "entra_changes" not in plain.result and "entra_to_align" not in plain.result["counts"]
 
 
-def test_align_entra_follows_the_wanted_exchange_value():
+@pytest.mark.parametrize("align_entra", [True, False])
+def test_deprecated_align_entra_is_accepted_warned_and_ignored(align_entra):
     user = guest(1, shown=False)
-    plan = plan_for(state([(user, True)]), default="visible", align_entra=True)
-    assert [c.summary for c in plan.changes] == ["Set-MailUser -HiddenFromAddressListsEnabled $false on 1 users",
-                                                 "PATCH showInAddressList on 1 Entra users ($batch)"]
-    assert plan.changes[1].body["targets"][0]["show_in_address_list"] is True
+    plan = plan_for(state([(user, True)]), default="visible", align_entra=align_entra)
+    assert [(c.method, c.path) for c in plan.changes] == [("POST", "InvokeCommand Set-MailUser")]
+    assert plan.warnings == [unit.ALIGN_ENTRA_IGNORED]
+
+
+def test_set_mail_user_identity_is_the_mail_users_guid():
+    user = guest(1)
+    plan = plan_for(state([(user, True)]), default="visible")
+    assert plan.changes[0].body["targets"] == [{"user": user["id"], "mail": user["mail"], "identity": "g-0001"}]
 
 
 def test_large_tenant_diff_shows_counts_and_the_first_users_only():
@@ -180,24 +184,19 @@ class FakeExchange:
         return []
 
 
-class FakeGraph:
-    def __init__(self):
-        self.requests = []
-
-    async def batch(self, requests):
-        self.requests += requests
-        return {r["id"]: (204, None) for r in requests}
-
-
 class FakeSession:
     def __init__(self, failing=()):
-        self.exchange, self.graph = FakeExchange(failing), FakeGraph()
+        self.exchange = FakeExchange(failing)
+
+    @property
+    def graph(self):
+        raise AssertionError("mail_user_visibility must not write through Graph")
 
 
 def test_apply_bounds_concurrency_and_continues_past_a_failure():
     users = [guest(n, shown=True) for n in range(40)]
-    plan = plan_for(state([(u, False) for u in users]), default="hidden", align_entra=True, concurrency=4)
-    session = FakeSession(failing={users[5]["id"]})
+    plan = plan_for(state([(u, False) for u in users]), default="hidden", concurrency=4)
+    session = FakeSession(failing={"g-0005"})
     with pytest.raises(ApplyError) as caught:
         asyncio.run(unit.apply(session, plan))
     assert session.exchange.peak == 4
@@ -205,14 +204,9 @@ def test_apply_bounds_concurrency_and_continues_past_a_failure():
     error = caught.value
     reason = "Exchange POST InvokeCommand Set-MailUser failed: HTTP 404 NotFound: object not found"
     assert error.extra["failed_users"][:1] == [{"user": users[5]["id"], "mail": users[5]["mail"], "reason": reason}]
-    assert error.applied == ["Set-MailUser -HiddenFromAddressListsEnabled $true on 40 users: 39 of 40 done",
-                             "PATCH showInAddressList on 40 Entra users ($batch): 39 of 40 done"]
-    assert error.not_applied == [f"Set-MailUser -HiddenFromAddressListsEnabled $true: {users[5]['mail']}",
-                                 f"PATCH showInAddressList: {users[5]['mail']}"]
-    assert error.extra["failed_users"][1]["reason"] == "not sent: its Exchange write failed"
-    # Entra follows Exchange: the user whose Exchange write failed keeps its Entra flag.
-    assert users[5]["id"] not in {r["url"].rsplit("/", 1)[1] for r in session.graph.requests}
-    assert len(session.graph.requests) == 39
+    assert error.applied == ["Set-MailUser -HiddenFromAddressListsEnabled $true on 40 users: 39 of 40 done"]
+    assert error.not_applied == [f"Set-MailUser -HiddenFromAddressListsEnabled $true: {users[5]['mail']}"]
+    assert len(error.extra["failed_users"]) == 1
 
 
 def test_apply_without_failures_returns_the_summaries():

@@ -1,9 +1,12 @@
-"""Whether external and guest users appear in the tenant's global address list (FACTS 4 and 7).
+"""Whether external and guest users appear in the tenant's global address list.
 
 One user, two views: Entra's ``showInAddressList`` and Exchange's ``HiddenFromAddressListsEnabled``
-on the user's mail user (they are inverse).  Exchange is the side that decides; it is written with
-``Set-MailUser`` per user under bounded concurrency.  Entra's flag is reported where it disagrees
-and aligned on request through ``$batch``.
+on the user's mail user (they are inverse).  Exchange is the side that decides and the only one
+written: ``Set-MailUser -Identity <Guid>`` per user under bounded concurrency (the GUID is one of the
+identity forms https://learn.microsoft.com/powershell/module/exchange/set-mailuser documents).
+Entra's flag is never written through Graph - Microsoft's user reference says "Do not use in
+Microsoft Graph" (https://learn.microsoft.com/graph/api/resources/user) - and is only reported where
+Graph gives a value that disagrees (v1.0 usually answers null).
 
 Selection: ordered ``rules`` (the first that matches wins), then ``default``.  A rule matches a user
 when every criterion it gives matches (and any one value of a criterion's list is enough):
@@ -30,7 +33,8 @@ VISIBILITIES = ("visible", "hidden")
 USER_TYPES = {"guest": "Guest", "external_member": "Member"}
 USER_QUERIES = ("userType eq 'Guest'", "userType eq 'Member' and creationType eq 'Invitation'")
 USER_SELECT = "id,mail,userPrincipalName,userType,showInAddressList,externalUserState"
-MAIL_USER_SELECT = ["ExternalDirectoryObjectId", "Guid", "HiddenFromAddressListsEnabled", "RecipientTypeDetails"]
+MAIL_USER_SELECT = ["ExternalDirectoryObjectId", "Guid", "PrimarySmtpAddress", "HiddenFromAddressListsEnabled",
+                    "RecipientTypeDetails"]
 CONTACT_SELECT = ["ExternalEmailAddress", "EmailAddresses"]
 DOMAIN = re.compile(r"^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$", re.I)
 MAX_CONCURRENCY = 20          # the HTTP client keeps at most 20 connections
@@ -40,6 +44,9 @@ DIFF_USERS = 20               # users named in the diff; the rest are counted
 REASON_CONTACT = "a mail contact holds this address, so Exchange cannot mail-enable the user"
 REASON_NOT_MAIL_ENABLED = ("no Exchange mail user (not mail-enabled yet, or an external member invited "
                            "directly, which cannot be mail-enabled)")
+ALIGN_ENTRA_IGNORED = ("align_entra is deprecated and ignored: Entra's showInAddressList is no longer written through "
+                       "Microsoft Graph, which Microsoft says not to use for it; Exchange's "
+                       "HiddenFromAddressListsEnabled is the one value this module writes")
 
 
 # --------------------------------------------------------------------------------------------
@@ -246,7 +253,7 @@ class Row:
     user_type: str | None
     hidden: bool | None            # Exchange HiddenFromAddressListsEnabled; None without a mail user
     shown: bool | None             # Entra showInAddressList; None when Graph has no value
-    identity: str | None           # what Set-MailUser -Identity gets
+    identity: str | None           # what Set-MailUser -Identity gets: the mail user's GUID
     reconcilable: bool
     reason: str | None = None
 
@@ -270,7 +277,7 @@ def rows_of(current: dict) -> list:
         rows.append(Row(user["id"], mail, user.get("userType"),
                         is_hidden(mail_user.get("HiddenFromAddressListsEnabled")) if mail_user else None,
                         user.get("showInAddressList"),
-                        (mail_user.get("ExternalDirectoryObjectId") or mail_user.get("Guid")) if mail_user else None,
+                        (mail_user.get("Guid") or mail_user.get("PrimarySmtpAddress")) if mail_user else None,
                         mail_user is not None, reason))
     return rows
 
@@ -278,7 +285,7 @@ def rows_of(current: dict) -> list:
 def plan(current: dict, params: dict, tenant_id: str) -> Plan:
     wanted_of = selector(params, current.get("tenant_of_domain") or {})
     users_by_id = {u["id"]: u for u in current["users"]}
-    to_hide, to_show, entra, unreconcilable, unmanaged = [], [], [], [], 0
+    to_hide, to_show, unreconcilable, unmanaged = [], [], [], 0
     rows = rows_of(current)
     for row in rows:
         wanted = wanted_of(users_by_id[row.user])
@@ -291,26 +298,20 @@ def plan(current: dict, params: dict, tenant_id: str) -> Plan:
         hide = wanted == "hidden"
         if row.hidden != hide:
             (to_hide if hide else to_show).append(row)
-        if params.get("align_entra") and row.shown is not None and row.shown == hide:
-            entra.append(row.ref(show_in_address_list=not hide))
     concurrency = concurrency_of(params)
     changes = [exchange_change(targets, hide, concurrency) for targets, hide in ((to_hide, True), (to_show, False))
                if targets]
-    if entra:
-        changes.append(Change(f"PATCH showInAddressList on {len(entra)} Entra users ($batch)", "PATCH", "/users",
-                              {"targets": entra}))
     exchange_changes = [row.ref(hidden=True) for row in to_hide] + [row.ref(hidden=False) for row in to_show]
     before, after = summarise(rows, {}), summarise(rows, {c["user"]: c["hidden"] for c in exchange_changes})
     result = {
-        "counts": {**counts(rows), "unmanaged": unmanaged, "to_hide": len(to_hide), "to_show": len(to_show),
-                   "entra_to_align": len(entra)},
+        "counts": {**counts(rows), "unmanaged": unmanaged, "to_hide": len(to_hide), "to_show": len(to_show)},
         "exchange_changes": exchange_changes,
-        "entra_changes": entra,
         "disagreements": [row.ref(hidden_from_address_lists=row.hidden, show_in_address_list=row.shown)
                           for row in rows if row.disagrees],
         "unreconcilable": unreconcilable,
     }
-    return Plan(before, after, changes, result, diff=diff_of(exchange_changes, entra, before, after))
+    warnings = [ALIGN_ENTRA_IGNORED] if params.get("align_entra") is not None else []
+    return Plan(before, after, changes, result, warnings, diff=diff_of(exchange_changes, before, after))
 
 
 def exchange_change(rows: list, hide: bool, concurrency: int) -> Change:
@@ -335,7 +336,7 @@ def summarise(rows: list, hidden_now: dict) -> dict:
     return {"hidden": sum(1 for h in hidden if h), "visible": sum(1 for h in hidden if h is False)}
 
 
-def diff_of(exchange_changes: list, entra: list, before: dict, after: dict) -> dict:
+def diff_of(exchange_changes: list, before: dict, after: dict) -> dict:
     """Counts, and the first users that change by name - not one entry per user of a large tenant."""
     def named(changes, key, fmt):
         shown = {(c["mail"] or c["user"]): fmt(c[key]) for c in changes[:DIFF_USERS]}
@@ -344,9 +345,6 @@ def diff_of(exchange_changes: list, entra: list, before: dict, after: dict) -> d
         return shown
     old = {"exchange": before, "users": named(exchange_changes, "hidden", lambda h: "visible" if h else "hidden")}
     new = {"exchange": after, "users": named(exchange_changes, "hidden", lambda h: "hidden" if h else "visible")}
-    if entra:
-        old["entra_show_in_address_list"] = named(entra, "show_in_address_list", lambda s: not s)
-        new["entra_show_in_address_list"] = named(entra, "show_in_address_list", lambda s: s)
     return {"before": old, "after": new}
 
 
@@ -383,33 +381,10 @@ async def set_mail_users(session, change: Change) -> tuple:
     return done, failed
 
 
-async def align_entra(session, change: Change, skip: set) -> tuple:
-    targets = [t for t in change.body["targets"] if t["user"] not in skip]
-    skipped = [{"user": t["user"], "mail": t["mail"], "reason": "not sent: its Exchange write failed"}
-               for t in change.body["targets"] if t["user"] in skip]
-    requests = [{"id": str(i), "method": "PATCH", "url": f"/users/{t['user']}",
-                 "body": {"showInAddressList": t["show_in_address_list"]}} for i, t in enumerate(targets)]
-    answers = await session.graph.batch(requests) if requests else {}
-    done, failed = [], []
-    for i, target in enumerate(targets):
-        status, body = answers.get(str(i), (0, None))
-        if 200 <= status < 300:
-            done.append(target)
-        else:
-            reason = str(_batch_error("PATCH", f"/users/{target['user']}", status, body)) if status else \
-                "no answer in the $batch response"
-            failed.append({"user": target["user"], "mail": target["mail"], "reason": reason})
-    return done, failed + skipped
-
-
 async def apply(session, plan: Plan) -> list:
     applied, not_applied, failed = [], [], []
     for change in plan.changes:
-        if change.method == "PATCH":
-            # Entra follows Exchange: a user whose Exchange write failed keeps its Entra flag.
-            done, failures = await align_entra(session, change, {f["user"] for f in failed})
-        else:
-            done, failures = await set_mail_users(session, change)
+        done, failures = await set_mail_users(session, change)
         total = len(change.body["targets"])
         if done:
             applied.append(f"{change.summary}: {len(done)} of {total} done" if failures else change.summary)
