@@ -1061,6 +1061,39 @@ options:
                 type: int
                 description:
                   - Exchange writes in flight at once (1 to 20). Defaults to 8 after merging.
+          guest_invitation_domains:
+            type: dict
+            description:
+              - The invitation domain allow or deny list; see M(tenantops.entra.guest_invitation_domains), which
+                documents that it uses Microsoft Graph beta.
+            suboptions:
+              blocked_domains:
+                type: list
+                description:
+                  - Domains guests may not be invited from (a deny list); a later layer's C(allowed_domains) replaces
+                    it.
+                elements: str
+              allowed_domains:
+                type: list
+                description:
+                  - The only domains guests may be invited from (an allow list); a later layer's C(blocked_domains)
+                    replaces it.
+                elements: str
+              state:
+                type: str
+                description:
+                  - V(absent) removes the list (invitations from any domain). Defaults to V(present).
+                choices:
+                  - present
+                  - absent
+              strictness:
+                type: str
+                description:
+                  - 'V(at_least): a deny list may hold more domains and an allow list fewer than required. Defaults
+                    to V(exact).'
+                choices:
+                  - exact
+                  - at_least
   relationships:
     type: list
     description:

@@ -30,6 +30,11 @@ class BatchingReader:
         self._queue: list = []
         self._flushing = None
 
+    @property
+    def beta(self):
+        """Graph beta, unbatched: a v1.0 ``$batch`` carries only v1.0 requests."""
+        return self.graph.beta
+
     async def get(self, path: str, params: dict | None = None):
         url = self._relative(path, params)
         status, body = await self._enqueue(url)

@@ -223,8 +223,9 @@ async def send(client, tokens: TokenProvider, budget: RetryBudget, method: str, 
 
 async def read_body(response: httpx.Response) -> httpx.Response:
     """Read a streamed response.  Exchange answers a cmdlet it does not know (or the app's role
-    lacks) with a 403 whose body is NUL bytes declared as gzip (observed behaviour of the undocumented InvokeCommand endpoint; see exchange.py): that body is dropped so
-    the caller still sees the status, instead of httpx's DecodingError."""
+    lacks) with a 403 whose body is NUL bytes declared as gzip (observed from the undocumented
+    InvokeCommand endpoint; see exchange.py): that body is dropped so the caller still sees the
+    status, instead of httpx's DecodingError."""
     try:
         await response.aread()
         return response

@@ -28,8 +28,9 @@ description:
     rules; they remain for standalone use.
   - "Permissions (application): C(Policy.ReadWrite.CrossTenantAccess), C(CrossTenantInformation.ReadBasic.All),
     C(Policy.ReadWrite.Authorization), C(Policy.ReadWrite.AuthenticationMethod), C(Policy.ReadWrite.AuthenticationFlows),
-    C(User.Read.All), and for guest visibility Exchange C(Exchange.ManageAsApp) with an Exchange role such as Mail
-    Recipients; only those of the parts given are needed (C(Policy.Read.All) instead of the writes in check mode)."
+    C(User.Read.All), C(Policy.ReadWrite.B2BManagementPolicy) for the invitation domain list (Graph beta), and for
+    guest visibility Exchange C(Exchange.ManageAsApp) with an Exchange role such as Mail Recipients; only those of the
+    parts given are needed (read permissions instead of the writes in check mode)."
 notes:
   - Run as its action plugin (the normal case, by its name), it runs in the controller's worker and fills
     O(inventory_tenants) from the inventory; the task keyword C(environment) does not reach it (the controller's

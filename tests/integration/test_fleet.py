@@ -110,6 +110,12 @@ def run_fleet(sandbox, collections_path, workdir, group_vars=None, host_vars=Non
     return FleetRun(completed, results, log)
 
 
+def domain_lists(sandbox, tenant: str) -> dict:
+    [policy] = sandbox.state(tenant)["policies"]["b2bManagementPolicies"].values()
+    lists = json.loads(policy["definition"][0])["B2BManagementPolicy"]["InvitationsAllowedAndBlockedDomainsPolicy"]
+    return {k: sorted(v) for k, v in lists.items() if v}
+
+
 def partner(sandbox, tenant: str, partner_id: str):
     return sandbox.state(tenant)["partners"].get(partner_id)
 
@@ -179,10 +185,12 @@ def test_the_old_variables_are_refused_by_name(fleet):
 # ---------------------------------------------------------------------------------------------
 
 def test_layers_merge_per_key_and_per_partner_and_a_second_run_changes_nothing(fleet, sandbox):
-    group_vars = {"tenants": BASELINE,
+    group_vars = {"tenants": {"entra_baseline": {**BASELINE["entra_baseline"],
+                                                 "guest_invitation_domains": {"blocked_domains": ["gmail.com"]}}},
                   "eu": {"entra_group_eu": {"guest_invitation": {"guest_user_access": "restricted"}}}}
     host_vars = {"northwind": {"entra_tenant": {
         "guest_invitation": {"allow_invites_from": "none"},
+        "guest_invitation_domains": {"allowed_domains": ["contoso.com", "fabrikam.com"]},
         "partners": [{"partner": "contoso.onmicrosoft.com", "inherit": ["b2b_collaboration_inbound"],
                       "inbound_trust": TRUST_MFA},
                      {"partner": "fabrikam.onmicrosoft.com", "state": "absent"}]}}}
@@ -199,6 +207,9 @@ def test_layers_merge_per_key_and_per_partner_and_a_second_run_changes_nothing(f
     assert partner(sandbox, "northwind", CONTOSO)["inboundTrust"]["isMfaAccepted"] is True
     assert partner(sandbox, "northwind", FABRIKAM) is None                      # state: absent
     assert partner(sandbox, "contoso", FABRIKAM)["b2bCollaborationInbound"] is not None
+    # The domain lists: the baseline's deny list, replaced on Northwind by its allow list.
+    assert domain_lists(sandbox, "contoso") == {"BlockedDomains": ["gmail.com"]}
+    assert domain_lists(sandbox, "northwind") == {"AllowedDomains": ["contoso.com", "fabrikam.com"]}
     assert sandbox.state("contoso")["policies"]["authorizationPolicy"]["guestUserRoleId"] != \
         "2af84b1e-32c8-42b7-82bc-daa82404023b"                                  # not in the group
     # A baseline naming every tenant: each skips itself instead of failing.

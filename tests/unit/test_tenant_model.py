@@ -77,6 +77,13 @@ def test_partners_merge_by_name_case_insensitively_block_by_block():
     assert state.partners["northwind.onmicrosoft.com"] == {"partner": "northwind.onmicrosoft.com", "state": "absent"}
 
 
+def test_an_allow_list_in_a_later_layer_replaces_a_deny_list():
+    state = parse({"guest_invitation_domains": {"blocked_domains": ["gmail.com"], "strictness": "at_least"}},
+                  {"guest_invitation_domains": {"allowed_domains": ["contoso.com"]}})
+    assert state.guest_invitation_domains == {"state": "present", "strictness": "at_least",
+                                              "allowed_domains": ["contoso.com"]}
+
+
 def test_the_same_partner_twice_in_one_layer_is_refused():
     errors = errors_of({"partners": [{"partner": "fabrikam.onmicrosoft.com", "inbound_trust": TRUST_MFA},
                                      {"partner": "FABRIKAM.ONMICROSOFT.COM", "inherit": ["inbound_trust"]}]})

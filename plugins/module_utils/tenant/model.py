@@ -17,7 +17,7 @@ from ..clouds import unavailable_reason
 from ..compare import is_guid
 from ..errors import InputError
 from ..resources import cross_tenant_default, cross_tenant_partner, cross_tenant_policy, guest_invitation
-from ..resources import mail_user_visibility
+from ..resources import guest_invitation_domains, mail_user_visibility
 from ..resources.cross_tenant_partner import ABSENT, canonical_identity_sync
 from ..resources.cross_tenant_settings import DEFAULT_BLOCKS, INHERIT, PARTNER_BLOCKS
 from .spec import layer_options, relationship_options
@@ -33,6 +33,7 @@ LEGACY_VARIABLES = {
     "entra_mail_user_visibility": "guest_visibility",
 }
 DEFAULT_MAX_DELETIONS = 5
+
 
 class TenantInputError(InputError):
     """Every input error of one tenant; ``str()`` lists them one per line."""
@@ -82,6 +83,7 @@ class DesiredState:
     partner_management: dict = field(default_factory=dict)
     guest_invitation: dict | None = None
     guest_visibility: dict | None = None
+    guest_invitation_domains: dict | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,7 +225,7 @@ def canonical_layer(name: str, settings, problems: Problems) -> dict:
         out["cross_tenant_default"] = _canonical_default(_given(settings["cross_tenant_default"]), problems, name)
     if settings.get("partners") is not None:
         out["partners"] = _canonical_partners(settings["partners"], problems, name)
-    for section in ("partner_management", "guest_visibility"):
+    for section in ("partner_management", "guest_visibility", "guest_invitation_domains"):
         if _given(settings.get(section)):
             out[section] = _given(settings[section])
     if _given(settings.get("guest_invitation")):
@@ -341,6 +343,10 @@ def merge(layers: list) -> dict:
         for section, value in layer.items():
             if section == "partners":
                 continue
+            if section == "guest_invitation_domains" and ({"allowed_domains", "blocked_domains"} & set(value)):
+                # An allow list and a deny list are alternatives: a layer that gives one replaces the other.
+                merged[section] = {k: v for k, v in merged.get(section, {}).items()
+                                   if k not in ("allowed_domains", "blocked_domains")}
             merged[section] = {**merged.get(section, {}), **value} if isinstance(value, dict) else value
     return merged
 
@@ -444,6 +450,10 @@ def _finish(merged: dict, entries: list, context: TenantContext, problems: Probl
         state.guest_visibility = {"concurrency": 8, **merged["guest_visibility"]}
         problems.run(None, "guest_visibility", mail_user_visibility.validate, state.guest_visibility,
                      context.tenant_id)
+    if merged.get("guest_invitation_domains"):
+        state.guest_invitation_domains = {"state": "present", "strictness": "exact", **merged["guest_invitation_domains"]}
+        problems.run(None, "guest_invitation_domains", guest_invitation_domains.validate,
+                     state.guest_invitation_domains, context.tenant_id)
     return state
 
 

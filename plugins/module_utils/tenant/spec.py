@@ -211,6 +211,19 @@ def _guest_visibility_options() -> dict:
     }
 
 
+def _guest_invitation_domains_options() -> dict:
+    return {
+        "blocked_domains": _opt("list", ["Domains guests may not be invited from (a deny list); a later layer's "
+                                         "C(allowed_domains) replaces it."], elements="str"),
+        "allowed_domains": _opt("list", ["The only domains guests may be invited from (an allow list); a later "
+                                         "layer's C(blocked_domains) replaces it."], elements="str"),
+        "state": _opt("str", "V(absent) removes the list (invitations from any domain). Defaults to V(present).",
+                      choices=["present", "absent"]),
+        "strictness": _opt("str", ["V(at_least): a deny list may hold more domains and an allow list fewer than "
+                                   "required. Defaults to V(exact)."], choices=["exact", "at_least"]),
+    }
+
+
 def _partner_management_options() -> dict:
     return {
         "authoritative": _opt("bool", ["Remove the tenant's partners that the merged desired state does not name.",
@@ -238,6 +251,10 @@ def layer_options() -> dict:
                                  options=_guest_invitation_options()),
         "guest_visibility": _opt("dict", "Guests' visibility in the Exchange address list.",
                                  options=_guest_visibility_options()),
+        "guest_invitation_domains": _opt("dict", ["The invitation domain allow or deny list; see "
+                                                  "M(tenantops.entra.guest_invitation_domains), which documents that it "
+                                                  "uses Microsoft Graph beta."],
+                                         options=_guest_invitation_domains_options()),
     }
 
 

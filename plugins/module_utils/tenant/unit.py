@@ -5,7 +5,7 @@ Reads run concurrently and leave as one or two Graph ``$batch`` requests (``batc
 Exchange's ``Get-MailUser``.  Writes go in this order, each part's writes in its own order:
 the policy root, the default, partners that are created or changed (a partner before its identity
 synchronization), partners that are removed (synchronization first, as Graph requires), guest
-invitation settings, then guests' address-list visibility.  The first failed write stops the
+invitation settings, the invitation domain list (Graph beta), then guests' address-list visibility.  The first failed write stops the
 tenant, except per-user Exchange writes, which go on past one user's failure.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from ..batching import BatchingReader
 from ..graph import odata_key
 from ..plan import Plan
 from ..resources import cross_tenant_default, cross_tenant_partner, cross_tenant_policy, guest_invitation
-from ..resources import mail_user_visibility
+from ..resources import guest_invitation_domains, mail_user_visibility
 from ..resources.cross_tenant_partner import BY_DOMAIN, BY_TENANT_ID, PARTNERS
 from ..runner import apply_changes
 from .model import DesiredState, Problems, TenantInputError, checked_partners
@@ -101,6 +101,8 @@ async def read(session, state: DesiredState) -> dict:
         readers["guest_invitation"] = guest_invitation.read(view, state.guest_invitation)
     if state.guest_visibility is not None:
         readers["guest_visibility"] = mail_user_visibility.read(view, state.guest_visibility)
+    if state.guest_invitation_domains is not None:
+        readers["guest_invitation_domains"] = guest_invitation_domains.read(view, state.guest_invitation_domains)
     values = await asyncio.gather(*readers.values())
     current = dict(zip(readers, values))
     current["resolved"] = {key[1]: value for key, value in current.items() if isinstance(key, tuple)}
@@ -130,6 +132,8 @@ def plan(current: dict, state: DesiredState, tenant_id: str) -> TenantPlan:
     add("default", "cross_tenant_default", cross_tenant_default, state.default)
     result.parts += _partner_parts(current, state, tenant_id, problems, result)
     add("guest_invitation", "guest_invitation", guest_invitation, state.guest_invitation)
+    add("guest_invitation_domains", "guest_invitation_domains", guest_invitation_domains,
+        state.guest_invitation_domains)
     add("guest_visibility", "guest_visibility", mail_user_visibility, state.guest_visibility,
         apply=mail_user_visibility.apply)
     _check_policy_size(current, result, problems)
