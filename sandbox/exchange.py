@@ -2,7 +2,7 @@
 
 The mail-user view of a guest lives on the guest's directory record (``user["_exchange"]``);
 mail contacts live in ``tenant.mail_contacts``.  Writes reach reads only after
-``world.settings["exchange_write_delay"]`` seconds, as the real service lags (FACTS 4).
+``world.settings["exchange_write_delay"]`` seconds, as the real service lags (observed; the InvokeCommand endpoint is undocumented).
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from sandbox.graph.odata import decode_token, encode_token
 EXCHANGE_PREFIX = "/exchange"
 MANAGE_AS_APP = ("Exchange.ManageAsApp",)
 DEFAULT_PAGE_SIZE = 1000
-# Entra roles Exchange Online accepts for app-only access (FACTS 4) ...
+# Entra roles Exchange Online accepts for app-only access (https://learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2) ...
 SUPPORTED_ROLES = {"Compliance Administrator", "Exchange Administrator", "Exchange Recipient Administrator",
                    "Global Administrator", "Global Reader", "Helpdesk Administrator", "Security Administrator",
                    "Security Reader"}
@@ -59,7 +59,7 @@ def unknown_parameter(name: str) -> ApiError:
 
 def unknown_cmdlet_response() -> Response:
     """What Exchange answers for a cmdlet it does not know (or the app's role lacks): a 403 whose
-    body is NUL bytes while the headers declare gzip (FACTS 4), so clients fail to decode it."""
+    body is NUL bytes while the headers declare gzip (observed), so clients fail to decode it."""
     return Response(403, b"\x00" * 16, {"Content-Encoding": "gzip", "Content-Type": "application/json"})
 
 
@@ -94,7 +94,7 @@ def invoke_command_next_page(req: Request) -> Response:
 
 @route("exchange", "POST", r"/adminapi/v1\.0/(?P<tenant_ref>[^/]+)/InvokeCommand", MANAGE_AS_APP)
 def invoke_command_v1(req: Request) -> Response:
-    raise ApiError(405, "MethodNotAllowed", "Invalid Operation")   # only adminapi/beta answers (FACTS 4)
+    raise ApiError(405, "MethodNotAllowed", "Invalid Operation")   # only adminapi/beta answers (observed)
 
 
 def page_state(req: Request) -> dict | None:

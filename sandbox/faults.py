@@ -36,7 +36,7 @@ ERROR_STATUSES = {429: ("TooManyRequests", "Please retry again later."),
                   503: ("serviceNotAvailable", "The service is temporarily unavailable. Please try again later."),
                   504: ("GatewayTimeout", "The gateway did not receive a response in time.")}
 
-# Identity and access limits per application+tenant (FACTS 3, "Throttling"): ResourceUnits per
+# Identity and access limits per application+tenant (https://learn.microsoft.com/graph/throttling-limits, identity and access): ResourceUnits per
 # 10 s by tenant size, and a write quota of 3,000 requests per 150 s.
 RU_LIMITS = {"S": 3500, "M": 5000, "L": 8000}
 RU_WINDOW = 10.0
@@ -203,7 +203,7 @@ def login_outage_error(status: int = 503) -> ApiError:
 
 
 def request_cost(req: Request) -> int:
-    """ResourceUnits of one identity request (FACTS 3): base 1, $select -1, $expand +1, $top<20 -1, min 1."""
+    """ResourceUnits of one identity request (https://learn.microsoft.com/graph/throttling-limits): base 1, $select -1, $expand +1, $top<20 -1, min 1."""
     cost = 1
     query = {k.lower(): v for k, v in req.query.items()}
     if "$select" in query:

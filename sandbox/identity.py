@@ -33,7 +33,7 @@ TENANT_SEGMENT = r"(?P<tenant>[^/]+)"
 # ---------------------------------------------------------------------------------------------
 
 def oauth_error(status: int, error: str, code: int, text: str) -> ApiError:
-    """An AADSTS error in the token endpoint's wire shape (FACTS 5)."""
+    """An AADSTS error in the token endpoint's wire shape (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow)."""
     trace_id, correlation_id = str(uuid.uuid4()), str(uuid.uuid4())
     timestamp = utc_timestamp(sep=" ")
     description = (f"AADSTS{code}: {text}\r\nTrace ID: {trace_id}\r\nCorrelation ID: {correlation_id}"

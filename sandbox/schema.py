@@ -224,7 +224,8 @@ def _edm_label(type_name: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------
-# The crossTenantAccessPolicy size limit (FACTS 1.1: 25 KB; PATCH answers 400 beyond it)
+# The crossTenantAccessPolicy size limit (https://learn.microsoft.com/graph/api/crosstenantaccesspolicy-update: 25 KB;
+# PATCH answers 400 beyond it)
 # ------------------------------------------------------------------------------------------
 
 CROSS_TENANT_POLICY_LIMIT_BYTES = 25 * 1024

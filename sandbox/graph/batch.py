@@ -1,4 +1,4 @@
-"""JSON batching: ``POST /v1.0/$batch`` (FACTS section 3, "JSON $batch").
+"""JSON batching: ``POST /v1.0/$batch`` (https://learn.microsoft.com/graph/json-batching).
 
 Each item runs through the framework's internal dispatch as the batch's caller and tenant, so
 permissions, faults and throttling apply per item: a throttled item answers 429 inside a 200

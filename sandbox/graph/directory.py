@@ -115,7 +115,7 @@ def graph_user(*, user_id: str, display_name: str, upn: str, mail: str | None, u
 
 
 def exchange_mail_user(domain: str, user: dict, hidden: bool, guid: str) -> dict:
-    """The Exchange mail-user view of an external user (one user, two views: FACTS 7);
+    """The Exchange mail-user view of an external user (one user, two views: https://learn.microsoft.com/entra/identity/multi-tenant-organizations/multi-tenant-user-management-scenarios);
     ``domain`` is the tenant's initial domain, where guests' addresses live."""
     mail = user["mail"]
     name = mail.replace("@", "_") + "#EXT#"
@@ -181,7 +181,7 @@ def _user_from_seed(tenant: Tenant, seed: dict, rng, contact_addresses: set) -> 
                       state_changed=created if state else None,
                       show_in_address_list=seed.get("show_in_address_list"),
                       account_enabled=seed.get("account_enabled", True))
-    # A mail contact holding the address keeps the guest from being mail-enabled (FACTS 7).
+    # A mail contact holding the address keeps the guest from being mail-enabled (https://learn.microsoft.com/entra/identity/multi-tenant-organizations/multi-tenant-user-management-scenarios).
     mail_enabled = seed.get("mail_enabled", external and bool(mail)) and external and bool(mail)
     if mail_enabled and mail.lower() not in contact_addresses:
         user["_exchange"] = exchange_mail_user(initial_domain(tenant), user, bool(seed.get("hidden_from_address_lists", True)),

@@ -3,7 +3,8 @@ the email OTP authentication method configuration and authenticationFlowsPolicy.
 
 State lives in ``tenant.policies`` in Graph's JSON shape (no ``@odata.context``), keyed
 ``crossTenantAccessPolicy``, ``default``, ``authorizationPolicy``, ``email`` and
-``authenticationFlowsPolicy``.  Fresh values are FACTS section 2; the choices where the docs
+``authenticationFlowsPolicy``.  Fresh values are what each object's Graph reference page shows a new tenant answer
+(e.g. https://learn.microsoft.com/graph/api/crosstenantaccesspolicyconfigurationdefault-get); the choices where the docs
 are silent are in sandbox/README.md, "Fidelity choices".
 """
 from __future__ import annotations
@@ -130,7 +131,7 @@ _FRESH_JSON = json.dumps(FRESH_TEMPLATE)
 
 
 def fresh_policies(tenant_id: str) -> dict:
-    """The policy state of a brand-new tenant (FACTS section 2)."""
+    """The policy state of a brand-new tenant (each object's Graph reference page, GET example)."""
     return json.loads(_FRESH_JSON)
 
 

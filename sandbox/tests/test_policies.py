@@ -182,7 +182,7 @@ def test_seed_merges_over_fresh_state(world):
 
 
 # ------------------------------------------------------------------------------------------
-# Through the real msgraph-sdk (typed models serialize with @odata.type, as FACTS 1.8 measured)
+# Through the real msgraph-sdk (typed models serialize with @odata.type, as measured with msgraph-sdk 1.65)
 # ------------------------------------------------------------------------------------------
 
 def test_sdk_patches_every_policy(graph_client):

@@ -125,7 +125,7 @@ def domain_of(mail: str | None) -> str | None:
 
 
 def is_hidden(value) -> bool | None:
-    """Exchange returns some booleans as the strings "True"/"False" (FACTS 4)."""
+    """Exchange returns some booleans as the strings "True"/"False" (observed; InvokeCommand is undocumented)."""
     if isinstance(value, str):
         return {"true": True, "false": False}.get(value.strip().lower())
     return value if isinstance(value, bool) else None
@@ -430,7 +430,7 @@ class Info:
 
 
 def suggestion(rows: list, summary: dict) -> dict:
-    # Exchange hides external users by default (FACTS 7), so a tie or an empty tenant says hidden.
+    # Exchange hides external users by default (https://learn.microsoft.com/entra/identity/multi-tenant-organizations/multi-tenant-user-management-scenarios), so a tie or an empty tenant says hidden.
     default = "visible" if summary["visible"] > summary["hidden"] else "hidden"
     exceptions = [row.user for row in rows if row.reconcilable and row.hidden is not None
                   and row.hidden != (default == "hidden")]
