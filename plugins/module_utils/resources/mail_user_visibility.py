@@ -430,7 +430,8 @@ class Info:
 
 
 def suggestion(rows: list, summary: dict) -> dict:
-    # Exchange hides external users by default (https://learn.microsoft.com/entra/identity/multi-tenant-organizations/multi-tenant-user-management-scenarios), so a tie or an empty tenant says hidden.
+    # Exchange hides external users by default, so a tie or an empty tenant says hidden
+    # (https://learn.microsoft.com/entra/identity/multi-tenant-organizations/multi-tenant-user-management-scenarios).
     default = "visible" if summary["visible"] > summary["hidden"] else "hidden"
     exceptions = [row.user for row in rows if row.reconcilable and row.hidden is not None
                   and row.hidden != (default == "hidden")]
