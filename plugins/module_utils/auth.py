@@ -13,8 +13,12 @@ from dataclasses import dataclass
 
 from .clouds import Cloud, resolve_cloud
 from .compare import is_guid
-from .transport import azure_identity
 from .errors import InputError, first_line
+
+try:  # at the top, so an action plugin imports it once before the workers fork (see transport.py)
+    from azure import identity as azure_identity
+except ImportError:  # require_libraries() reports it as one clear line
+    azure_identity = None
 
 # azure-identity logs a failed get_token as a warning; with no handler configured Python prints it
 # to stderr, which Ansible flags as a worker writing "errantly" to stderr.  The task's error line

@@ -23,11 +23,10 @@ import traceback
 from .errors import AuthError, TenantOpsError, TransportError, first_line
 
 # Imported at the top: an action plugin's imports happen once in the controller, before the workers
-# fork, instead of once per task (msgraph-core and azure-identity cost about 0.11 CPU-s together).
+# fork, instead of once per task (msgraph-core and, in auth.py, azure-identity cost about 0.11 CPU-s together).
 try:
     import certifi
     import httpx
-    from azure import identity as azure_identity
     from msgraph_core import GraphClientFactory
     from kiota_http.kiota_client_factory import KiotaClientFactory
     from kiota_http.middleware import RetryHandler
@@ -36,7 +35,6 @@ try:
     IMPORT_ERROR = None
 except ImportError:  # reported by require_libraries(), so that a missing library is one clear line
     RetryHandler = object
-    azure_identity = None
     IMPORT_ERROR = traceback.format_exc()
 
 # Dropped connections (and, for requests that are not safe to repeat, 503/504 answers) are

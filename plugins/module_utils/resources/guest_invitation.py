@@ -23,7 +23,8 @@ AUTH_FLOWS = "/policies/authenticationFlowsPolicy"
 EMAIL_ODATA_TYPE = "#microsoft.graph.emailAuthenticationMethodConfiguration"
 
 # The Graph object each path belongs to, the short name used in change summaries, and what a
-# PATCH of it must carry besides the changed properties (the email configuration needs @odata.type: https://learn.microsoft.com/graph/api/emailauthenticationmethodconfiguration-update).
+# PATCH of it must carry besides the changed properties (the email configuration needs @odata.type:
+# https://learn.microsoft.com/graph/api/emailauthenticationmethodconfiguration-update).
 OBJECTS = {
     AUTHORIZATION: ("authorizationPolicy", {}),
     EMAIL_OTP: ("email authentication method configuration", {"@odata.type": EMAIL_ODATA_TYPE}),
