@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-sandbox test-unit test-integration sanity lint bench sandbox-schema clean
+.PHONY: demo test test-sandbox test-unit test-integration sanity lint release-check changelog bench sandbox-schema clean
 
 $(STAMP): requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest sandbox/tests -q -p no:cacheprovider
 	$(BIN)/python -m pytest tests/unit -q -p no:cacheprovider
 	$(BIN)/python -m pytest tests/integration -q -p no:cacheprovider
-	$(MAKE) sanity lint
+	$(MAKE) sanity lint release-check
 
 test-sandbox: $(STAMP)
 	$(BIN)/python -m pytest sandbox/tests -q
@@ -38,6 +38,20 @@ sanity: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/python -c "import sys; sys.path.insert(0, 'tests'); from collection_path import link_working_tree; link_working_tree()"
 	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.tenantops/tree $(BIN)/ansible-lint --offline -q playbooks roles examples
+
+# What Automation Hub checks on upload (galaxy-importer on the built tarball, offline) and the
+# changelog fragments (antsibull-changelog).
+release-check: $(STAMP)
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/python tools/galaxy_import.py
+
+# Fold changelogs/fragments/ into changelogs/changelog.yaml and regenerate CHANGELOG.md.
+# antsibull-changelog asks ansible-doc for the plugin list, so it runs inside a collection path.
+changelog: $(STAMP)
+	$(BIN)/python -c "import sys; sys.path.insert(0, 'tests'); from collection_path import link_working_tree; link_working_tree()"
+	cd .tenantops/tree/ansible_collections/tenantops/entra && PATH=$(CURDIR)/$(BIN):$$PATH \
+	  $(CURDIR)/$(BIN)/antsibull-changelog release --version $(shell sed -n 's/^version: //p' galaxy.yml) \
+	  --update-existing --refresh-fragments without-archives
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest tests/bench -q -s
