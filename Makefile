@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-sandbox test-unit test-integration sanity lint release-check changelog bench sandbox-schema clean
+.PHONY: demo test test-sandbox test-unit test-integration ansible-integration sanity lint release-check changelog matrix bench sandbox-schema clean
 
 $(STAMP): requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest sandbox/tests -q -p no:cacheprovider
 	$(BIN)/python -m pytest tests/unit -q -p no:cacheprovider
 	$(BIN)/python -m pytest tests/integration -q -p no:cacheprovider
-	$(MAKE) sanity lint release-check
+	$(MAKE) ansible-integration sanity lint release-check
 
 test-sandbox: $(STAMP)
 	$(BIN)/python -m pytest sandbox/tests -q
@@ -31,6 +31,11 @@ test-unit: $(STAMP)
 
 test-integration: $(STAMP)
 	$(BIN)/python -m pytest tests/integration -q
+
+# The ansible-test integration targets (tests/integration/targets) against the sandbox; the same
+# targets run against a real test tenant, see docs/testing.md.
+ansible-integration: $(STAMP)
+	$(BIN)/python tools/ansible_test_integration.py
 
 sanity: $(STAMP)
 	$(BIN)/python tools/ansible_test_sanity.py

@@ -51,10 +51,10 @@ def collection_files() -> list[str]:
     return [path for path in listed if not path.startswith(NOT_COPIED) and os.path.isfile(os.path.join(REPO, path))]
 
 
-def copy_collection() -> None:
-    shutil.rmtree(TARGET, ignore_errors=True)
+def copy_collection(target: str = TARGET) -> None:
+    shutil.rmtree(target, ignore_errors=True)
     for path in collection_files():
-        destination = os.path.join(TARGET, path)
+        destination = os.path.join(target, path)
         os.makedirs(os.path.dirname(destination), exist_ok=True)
         shutil.copy2(os.path.join(REPO, path), destination)
 

@@ -14,7 +14,6 @@ from .runner import run
 from .transport import IMPORT_ERROR
 
 
-
 def env_fallback(*names):
     """The first of the environment variables that is set to a non-empty value.
 

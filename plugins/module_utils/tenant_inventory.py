@@ -152,7 +152,7 @@ def name_hosts(hosts: list, naming: str) -> list:
             continue
         name = host.tenant_id if naming == "tenant_id" else safe_group_name(host.display_name)
         if name in taken:
-            name = f"{name}_{host.tenant_id.split('-')[0]}"
+            name = f"{name}_{host.tenant_id.split('-', maxsplit=1)[0]}"
         host.name = name
         taken.add(name)
     return hosts

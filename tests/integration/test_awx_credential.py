@@ -140,7 +140,7 @@ def test_credential_type_shape():
 
 @needs_env_playbook
 def test_multi_tenant_app_secret_with_tenant_per_host(awx_world, collections_path, tmp_path):
-    sandbox, _ = awx_world
+    sandbox = awx_world[0]
     sandbox.reset()
     hosts = {name: {"entra_tenant_id": sandbox.tenant(name)["id"]} for name in ("contoso", "fabrikam")}
     inventory = {"tenants": {"hosts": hosts, "vars": BASELINE}}
@@ -150,8 +150,8 @@ def test_multi_tenant_app_secret_with_tenant_per_host(awx_world, collections_pat
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert {invites_from(sandbox, name) for name in hosts} == {"adminsAndGuestInviters"}
     seen = apps_seen(sandbox, 0)
-    assert {app for _, app in seen} == {MULTI_TENANT_APP}
-    assert {tenant for tenant, _ in seen} == {h["entra_tenant_id"] for h in hosts.values()}
+    assert {app for tenant, app in seen} == {MULTI_TENANT_APP}
+    assert {tenant for tenant, app in seen} == {h["entra_tenant_id"] for h in hosts.values()}
     assert MULTI_TENANT_SECRET not in run.stdout + run.stderr
 
 
@@ -175,11 +175,11 @@ def test_single_tenant_certificate_credential(awx_world, collections_path, tmp_p
 
 @needs_env_playbook
 def test_blank_credential_fails_before_any_call(awx_world, collections_path, tmp_path):
-    sandbox, _ = awx_world
+    sandbox = awx_world[0]
     sandbox.reset()
     inventory = {"tenants": {"hosts": {"contoso": {"entra_tenant_id": sandbox.tenant("contoso")["id"]}},
                              "vars": BASELINE}}
-    run, _ = run_job(sandbox, collections_path, tmp_path, inventory, {"client_id": MULTI_TENANT_APP})
+    run = run_job(sandbox, collections_path, tmp_path, inventory, {"client_id": MULTI_TENANT_APP})[0]
     assert run.rc != 0
     assert "no credential given" in run.stdout
     assert apps_seen(sandbox, 0) == set()

@@ -133,7 +133,7 @@ def test_hosts_from_gdap_customers_merged_with_the_registry(msp_sandbox, collect
     hostvars = inventory["_meta"]["hostvars"]
     # The registry names Contoso; the others are named after their display names, and the other "Contoso"
     # gets its tenant id's first block.
-    outsider = "contoso_" + OUTSIDER.split("-")[0]
+    outsider = "contoso_" + OUTSIDER.split("-", maxsplit=1)[0]
     assert group_hosts(inventory, "tenants") == sorted(["contoso", outsider, "fabrikam", "northwind_traders"])
     assert hostvars[outsider]["entra_tenant_id"] == OUTSIDER
     assert hostvars["contoso"]["entra_tenant_sources"] == ["registry", "gdap"]
