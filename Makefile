@@ -58,6 +58,11 @@ changelog: $(STAMP)
 	  $(CURDIR)/$(BIN)/antsibull-changelog release --version $(shell sed -n 's/^version: //p' galaxy.yml) \
 	  --update-existing --refresh-fragments without-archives
 
+# The unit and integration suites on the oldest and newest supported ansible-core and Python (slow:
+# not part of `make test`; README.md states the range it passes on).
+matrix: $(STAMP)
+	$(BIN)/python tools/version_matrix.py
+
 bench: $(STAMP)
 	$(BIN)/python -m pytest tests/bench -q -s
 

@@ -98,17 +98,8 @@ def awx_world(tmp_path_factory):
     sandbox.stop()
 
 
-def playbook_takes_connection_from_environment() -> bool:
-    with open(os.path.join(REPO, "playbooks", "external_collaboration.yml"), encoding="utf-8") as handle:
-        return "entra_client_id | default(omit)" in handle.read()
-
-
-# Until the playbook leaves every connection option to the modules' environment fallbacks, it
-# needs entra_client_id in the inventory and an AWX credential alone cannot run it.
-needs_env_playbook = pytest.mark.xfail(not playbook_takes_connection_from_environment(), strict=True,
-                                       reason="playbooks/external_collaboration.yml requires entra_client_id")
-
-BASELINE = {"entra_guest_invitation": {"allow_invites_from": "admins_and_guest_inviters", "strictness": "exact"}}
+BASELINE = {"entra_baseline": {"guest_invitation": {"allow_invites_from": "admins_and_guest_inviters",
+                                                    "strictness": "exact"}}}
 
 
 def run_job(sandbox, collections_path, workdir, inventory: dict, credential_inputs: dict):
@@ -138,7 +129,6 @@ def test_credential_type_shape():
     assert "extra_vars" not in credential_type["injectors"], "extra vars would outrank each host's entra_tenant_id"
 
 
-@needs_env_playbook
 def test_multi_tenant_app_secret_with_tenant_per_host(awx_world, collections_path, tmp_path):
     sandbox = awx_world[0]
     sandbox.reset()
@@ -155,7 +145,6 @@ def test_multi_tenant_app_secret_with_tenant_per_host(awx_world, collections_pat
     assert MULTI_TENANT_SECRET not in run.stdout + run.stderr
 
 
-@needs_env_playbook
 def test_single_tenant_certificate_credential(awx_world, collections_path, tmp_path):
     sandbox, pem = awx_world
     sandbox.reset()
@@ -173,7 +162,6 @@ def test_single_tenant_certificate_credential(awx_world, collections_path, tmp_p
     assert "PRIVATE KEY" not in run.stdout + run.stderr
 
 
-@needs_env_playbook
 def test_blank_credential_fails_before_any_call(awx_world, collections_path, tmp_path):
     sandbox = awx_world[0]
     sandbox.reset()

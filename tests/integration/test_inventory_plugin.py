@@ -50,7 +50,7 @@ def group_hosts(inventory: dict, group: str) -> list:
 
 REGISTRY = {"tenants": {
     "contoso": {"tenant_id": "272443CD-0B6F-49A5-B6EE-03F4AD31CDC9", "display_name": "Contoso", "ring": 1,
-                "customer": "Contoso Group", "vars": {"entra_guest_invitation": {"strictness": "at_least"}}},
+                "customer": "Contoso Group", "vars": {"entra_tenant": {"guest_invitation": {"strictness": "at_least"}}}},
     "fabrikam": {"tenant_id": "f81fb273-8b3f-495e-ba2d-6ca6f07f8baa", "ring": 2, "groups": ["pilot"]},
 }}
 
@@ -75,7 +75,7 @@ def test_hosts_and_groups_from_a_registry(collections_path, tmp_path):
     assert hostvars["contoso"]["entra_tenant_id"] == "272443cd-0b6f-49a5-b6ee-03f4ad31cdc9"  # GUIDs in lower case
     assert hostvars["contoso"]["entra_tenant_display_name"] == "Contoso"
     assert hostvars["fabrikam"]["entra_tenant_display_name"] == "fabrikam"  # no display name: the host name
-    assert hostvars["contoso"]["entra_guest_invitation"] == {"strictness": "at_least"}
+    assert hostvars["contoso"]["entra_tenant"] == {"guest_invitation": {"strictness": "at_least"}}
     assert hostvars["contoso"]["entra_tenant_sources"] == ["registry"]
     assert group_hosts(inventory, "ring_1") == ["contoso"] and group_hosts(inventory, "ring_2") == ["fabrikam"]
     assert group_hosts(inventory, "customer_contoso_group") == ["contoso"]
@@ -176,7 +176,7 @@ def test_playbook_runs_on_the_gdap_inventory(msp_sandbox, collections_path, tmp_
         # Only the sandbox's tenants: the outsider has no sandbox app to sign in to.
         "groups": {"reachable": "entra_tenant_id != '%s'" % OUTSIDER},
         "compose": {"entra_client_id": "'%s'" % MSP_APP,
-                    "entra_guest_invitation": "{'allow_invites_from': 'admins_and_guest_inviters'}"}})
+                    "entra_baseline": "{'guest_invitation': {'allow_invites_from': 'admins_and_guest_inviters'}}"}})
     command = [os.path.join(BIN, "ansible-playbook"), "-i", str(source), "tenantops.entra.external_collaboration",
                "--limit", "reachable"]
     run = run_ansible(command, collections_path, str(tmp_path), msp_env(msp_sandbox))
@@ -184,5 +184,5 @@ def test_playbook_runs_on_the_gdap_inventory(msp_sandbox, collections_path, tmp_
     for name in ("contoso", "fabrikam", "northwind"):
         policy = msp_sandbox.state(name)["policies"]["authorizationPolicy"]
         assert policy["allowInvitesFrom"] == "adminsAndGuestInviters", name
-    changed = {e["host"] for e in run.results if e["task"].endswith("Guest invitation settings") and e["result"]["changed"]}
+    changed = {e["host"] for e in run.results if e["task"].endswith("Apply the tenant's desired state") and e["result"]["changed"]}
     assert changed == {"contoso", "fabrikam", "northwind_traders"}
