@@ -56,7 +56,7 @@ changelog: $(STAMP)
 	$(BIN)/python -c "import sys; sys.path.insert(0, 'tests'); from collection_path import link_working_tree; link_working_tree()"
 	cd .tenantops/tree/ansible_collections/tenantops/entra && PATH=$(CURDIR)/$(BIN):$$PATH \
 	  $(CURDIR)/$(BIN)/antsibull-changelog release --version $(shell sed -n 's/^version: //p' galaxy.yml) \
-	  --update-existing --refresh-fragments without-archives
+	  --update-existing --refresh-fragments without-archives --reload-plugins --refresh-plugins allow-removal
 
 # The unit and integration suites on the oldest and newest supported ansible-core and Python (slow:
 # not part of `make test`; README.md states the range it passes on).
