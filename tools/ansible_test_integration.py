@@ -24,11 +24,11 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from ansible_test_sanity import copy_collection  # noqa: E402
+from ansible_test_sanity import CHECKOUT, copy_collection  # noqa: E402
 from sandbox.testing import DEMO_SEED, SandboxProcess  # noqa: E402
 
-TARGET = os.path.join(tempfile.gettempdir(), "tenantops-entra-integration", "ansible_collections", "tenantops",
-                      "entra")
+TARGET = os.path.join(tempfile.gettempdir(), f"tenantops-entra-integration-{CHECKOUT}", "ansible_collections",
+                      "tenantops", "entra")
 
 
 def sandbox_config(sandbox) -> dict:
