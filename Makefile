@@ -50,12 +50,14 @@ release-check: $(STAMP)
 	$(BIN)/antsibull-changelog lint
 	$(BIN)/python tools/galaxy_import.py
 
-# Fold changelogs/fragments/ into changelogs/changelog.yaml and regenerate CHANGELOG.md.
-# antsibull-changelog asks ansible-doc for the plugin list, so it runs inside a collection path.
+# Fold changelogs/fragments/ into changelogs/changelog.yaml and regenerate CHANGELOG.md, as the release
+# CHANGELOG_VERSION (default: galaxy.yml's version).  antsibull-changelog asks ansible-doc for the plugin
+# list, so it runs inside a collection path.
+CHANGELOG_VERSION ?= $(shell sed -n 's/^version: //p' galaxy.yml)
 changelog: $(STAMP)
 	$(BIN)/python -c "import sys; sys.path.insert(0, 'tests'); from collection_path import link_working_tree; link_working_tree()"
 	cd .tenantops/tree/ansible_collections/tenantops/entra && PATH=$(CURDIR)/$(BIN):$$PATH \
-	  $(CURDIR)/$(BIN)/antsibull-changelog release --version $(shell sed -n 's/^version: //p' galaxy.yml) \
+	  $(CURDIR)/$(BIN)/antsibull-changelog release --version $(CHANGELOG_VERSION) \
 	  --update-existing --refresh-fragments without-archives --reload-plugins --refresh-plugins allow-removal
 
 # The unit and integration suites on the oldest and newest supported ansible-core and Python (slow:

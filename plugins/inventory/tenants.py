@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: tenants
 short_description: Microsoft Entra tenants as inventory hosts, from a registry, GDAP customers or a multitenant organization
-version_added: 0.1.0
+version_added: 0.2.0
 author:
   - tenantops.entra contributors (@tenantops)
 description:
