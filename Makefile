@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-sandbox test-unit test-integration sanity lint bench sandbox-schema clean
+.PHONY: demo test test-sandbox test-unit test-integration ansible-integration sanity lint release-check changelog matrix bench sandbox-schema clean
 
 $(STAMP): requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest sandbox/tests -q -p no:cacheprovider
 	$(BIN)/python -m pytest tests/unit -q -p no:cacheprovider
 	$(BIN)/python -m pytest tests/integration -q -p no:cacheprovider
-	$(MAKE) sanity lint
+	$(MAKE) ansible-integration sanity lint release-check
 
 test-sandbox: $(STAMP)
 	$(BIN)/python -m pytest sandbox/tests -q
@@ -32,12 +32,38 @@ test-unit: $(STAMP)
 test-integration: $(STAMP)
 	$(BIN)/python -m pytest tests/integration -q
 
+# The ansible-test integration targets (tests/integration/targets) against the sandbox; the same
+# targets run against a real test tenant, see docs/testing.md.
+ansible-integration: $(STAMP)
+	$(BIN)/python tools/ansible_test_integration.py
+
 sanity: $(STAMP)
 	$(BIN)/python tools/ansible_test_sanity.py
 
 lint: $(STAMP)
 	$(BIN)/python -c "import sys; sys.path.insert(0, 'tests'); from collection_path import link_working_tree; link_working_tree()"
 	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.tenantops/tree $(BIN)/ansible-lint --offline -q playbooks roles examples
+
+# What Automation Hub checks on upload (galaxy-importer on the built tarball, offline) and the
+# changelog fragments (antsibull-changelog).
+release-check: $(STAMP)
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/python tools/galaxy_import.py
+
+# Fold changelogs/fragments/ into changelogs/changelog.yaml and regenerate CHANGELOG.md, as the release
+# CHANGELOG_VERSION (default: galaxy.yml's version).  antsibull-changelog asks ansible-doc for the plugin
+# list, so it runs inside a collection path.
+CHANGELOG_VERSION ?= $(shell sed -n 's/^version: //p' galaxy.yml)
+changelog: $(STAMP)
+	$(BIN)/python -c "import sys; sys.path.insert(0, 'tests'); from collection_path import link_working_tree; link_working_tree()"
+	cd .tenantops/tree/ansible_collections/tenantops/entra && PATH=$(CURDIR)/$(BIN):$$PATH \
+	  $(CURDIR)/$(BIN)/antsibull-changelog release --version $(CHANGELOG_VERSION) \
+	  --update-existing --refresh-fragments without-archives --reload-plugins --refresh-plugins allow-removal
+
+# The unit and integration suites on the oldest and newest supported ansible-core and Python (slow:
+# not part of `make test`; README.md states the range it passes on).
+matrix: $(STAMP)
+	$(BIN)/python tools/version_matrix.py
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest tests/bench -q -s

@@ -35,6 +35,10 @@ def _certificate(subject: str, public_key, issuer: x509.Name, signing_key, *, ca
                .serial_number(x509.random_serial_number())
                .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + VALIDITY)
                .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    # Python 3.13's default TLS context (VERIFY_X509_STRICT) refuses a certificate without an Authority
+    # Key Identifier, as public CAs' certificates all carry one (RFC 5280 4.2.1.1).
+    builder = builder.add_extension(
+        x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()), critical=False)
     if ca:
         builder = builder.add_extension(x509.KeyUsage(
             digital_signature=True, content_commitment=False, key_encipherment=False, data_encipherment=False,

@@ -53,6 +53,8 @@ def tenant_state(tenant) -> dict:
         "policies": tenant.policies, "partners": tenant.partners, "identity_sync": tenant.identity_sync,
         "users": tenant.users, "groups": tenant.groups, "mail_contacts": tenant.mail_contacts,
         "audit": tenant.audit, "pending_exchange": tenant.pending_exchange,
+        "delegated_admin_customers": tenant.delegated_admin_customers,
+        "multi_tenant_organization": tenant.multi_tenant_organization,
     }
 
 

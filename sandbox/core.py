@@ -150,6 +150,8 @@ class Tenant:
     identity_sync: dict = field(default_factory=dict)    # tenantId(lower) -> identitySynchronization dict
     audit: list = field(default_factory=list)            # directoryAudit dicts, oldest first
     pending_exchange: list = field(default_factory=list) # (visible_at, user_id, field, value): delayed Exchange writes
+    delegated_admin_customers: list = field(default_factory=list)  # GDAP customers of a partner tenant (Graph shape)
+    multi_tenant_organization: list = field(default_factory=list)  # members of its multitenant organization (Graph shape)
 
     @property
     def default_domain(self) -> str:

@@ -42,6 +42,8 @@ ROOT_TYPES = (
     "organization",
     "tenantInformation",
     "directoryAudit",
+    "delegatedAdminCustomer",
+    "multiTenantOrganizationMember",
 )
 
 

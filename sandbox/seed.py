@@ -101,7 +101,7 @@ def build_world(seed: Seed) -> World:
 def populate(world: World, seed: Seed) -> None:
     """Replace the world's tenants and settings with the seed's (the world object is kept, so a
     running server can be reset in place)."""
-    from .graph import b2b_management, directory, partners, policies
+    from .graph import b2b_management, directory, partners, policies, tenant_relationships
     world.tenants.clear()
     world.domain_index.clear()
     world.settings.clear()
@@ -112,6 +112,7 @@ def populate(world: World, seed: Seed) -> None:
         tenant.apps = {a["client_id"].lower(): make_app(a) for a in entry.get("apps") or []}
         tenant.policies = policies.fresh_policies(tenant.id)
         world.add_tenant(tenant)
+    names = {entry["name"]: entry["id"] for entry in seed.tenants}
     for entry in seed.tenants:
         tenant = world.find_tenant(entry["id"])
         if entry.get("policies"):
@@ -121,6 +122,7 @@ def populate(world: World, seed: Seed) -> None:
         directory.load_directory(tenant, entry, random.Random(tenant.id))
         if entry.get("b2b_management_policies"):
             b2b_management.load_seed(tenant, entry["b2b_management_policies"])
+        tenant_relationships.load_relationships(world, tenant, entry, names)
 
 
 def make_app(entry: dict) -> App:

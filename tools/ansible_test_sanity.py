@@ -10,6 +10,7 @@ part of the collection (galaxy.yml's build_ignore) and are not copied.
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import shutil
 import subprocess
@@ -18,7 +19,10 @@ import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Outside the git work tree: inside it, ansible-test would ask git which files exist and find none.
-TARGET = os.path.join(tempfile.gettempdir(), "tenantops-entra-sanity", "ansible_collections", "tenantops", "entra")
+# One folder per checkout, so that two work trees on one machine do not run in each other's copy.
+CHECKOUT = hashlib.sha256(REPO.encode()).hexdigest()[:8]
+TARGET = os.path.join(tempfile.gettempdir(), f"tenantops-entra-sanity-{CHECKOUT}", "ansible_collections", "tenantops",
+                      "entra")
 NOT_COPIED = ("sandbox/", "tools/", ".ci/", "tests/bench/", "tests/output/")
 PIP_VERSION = "24.2"  # what ansible-test 2.19 bootstraps into its venvs
 
@@ -51,10 +55,10 @@ def collection_files() -> list[str]:
     return [path for path in listed if not path.startswith(NOT_COPIED) and os.path.isfile(os.path.join(REPO, path))]
 
 
-def copy_collection() -> None:
-    shutil.rmtree(TARGET, ignore_errors=True)
+def copy_collection(target: str = TARGET) -> None:
+    shutil.rmtree(target, ignore_errors=True)
     for path in collection_files():
-        destination = os.path.join(TARGET, path)
+        destination = os.path.join(target, path)
         os.makedirs(os.path.dirname(destination), exist_ok=True)
         shutil.copy2(os.path.join(REPO, path), destination)
 

@@ -5,10 +5,26 @@ are the only places that translate between Ansible and them.
 """
 from __future__ import annotations
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+import os
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from .runner import run
 from .transport import IMPORT_ERROR
+
+
+def env_fallback(*names):
+    """The first of the environment variables that is set to a non-empty value.
+
+    Unlike Ansible's own ``env_fallback``, an empty variable counts as unset: an AWX / Automation
+    Platform credential type sets every variable it declares, with an empty value for an input
+    left blank (a certificate credential still sets ``AZURE_CLIENT_SECRET=``)."""
+    for name in names:
+        if os.environ.get(name):
+            return os.environ[name]
+    raise AnsibleFallbackNotFound
+
 
 AUTH_ARGUMENT_SPEC = dict(
     tenant_id=dict(type="str", required=True, no_log=False, fallback=(env_fallback, ["AZURE_TENANT_ID", "AZURE_TENANT"])),

@@ -43,6 +43,8 @@ _PERMISSIONS = [
     ("*", r"/policies/authenticationFlowsPolicy", "Policy.ReadWrite.AuthenticationFlows"),
     ("GET", r"/users", "User.Read.All"),
     ("*", r"/users", "User.ReadWrite.All"),
+    ("GET", r"/tenantRelationships/delegatedAdminCustomers", "DelegatedAdminRelationship.Read.All"),
+    ("GET", r"/tenantRelationships/multiTenantOrganization", "MultiTenantOrganization.Read.All"),
     ("GET", r"/tenantRelationships", "CrossTenantInformation.ReadBasic.All"),
     ("GET", r"/organization", "Organization.Read.All"),
     ("GET", r"/groups", "Group.Read.All"),

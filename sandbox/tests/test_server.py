@@ -154,3 +154,16 @@ def test_subprocess_lifecycle(seed_file, tmp_path):
         assert sandbox.state("contoso")["id"] == contoso["id"]
     finally:
         assert sandbox.stop() == 0
+
+
+def test_certificates_pass_strict_x509_verification(sandbox):
+    """Python 3.13's default TLS context sets VERIFY_X509_STRICT (RFC 5280 checks such as the Authority
+    Key Identifier); the sandbox's certificates must pass it on every Python."""
+    import ssl
+    import urllib.error
+    import urllib.request
+    context = ssl.create_default_context(cafile=sandbox.ca_file)
+    context.verify_flags |= ssl.VERIFY_X509_STRICT
+    with pytest.raises(urllib.error.HTTPError) as answered:  # no token: a 401, but over a verified connection
+        urllib.request.urlopen(sandbox.graph_url + "/v1.0/organization", context=context)
+    assert answered.value.code == 401

@@ -102,7 +102,6 @@ def run_playbook(sandbox, collections: str, tasks, *, hosts="contoso", check=Fal
             "tasks": tasks}
     playbook = os.path.join(workdir, "play.yml")
     inventory = os.path.join(workdir, "inventory.yml")
-    results_file = os.path.join(workdir, "results.jsonl")
     with open(playbook, "w", encoding="utf-8") as handle:
         yaml.safe_dump([play], handle, sort_keys=False)
     with open(inventory, "w", encoding="utf-8") as handle:
@@ -116,12 +115,25 @@ def run_playbook(sandbox, collections: str, tasks, *, hosts="contoso", check=Fal
         command += ["-e", extra_vars if isinstance(extra_vars, str) else json.dumps(extra_vars)]
     if verbosity:
         command.append("-" + "v" * verbosity)
-    run_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_CALLBACK_PLUGINS=CALLBACKS,
-                   ANSIBLE_CALLBACKS_ENABLED="result_log", TENANTOPS_RESULT_LOG=results_file,
-                   ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
-                   ANSIBLE_LOCAL_TEMP=os.path.join(workdir, "tmp"), ANSIBLE_HOME=os.path.join(workdir, "home"),
-                   ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="0",
-                   ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+    return run_ansible(command, collections, workdir, env, started)
+
+
+def ansible_env(collections: str, workdir: str, results_file: str) -> dict:
+    """The environment every test's ``ansible-*`` command runs in: the installed collection only,
+    results logged per task to ``results_file``, state kept under ``workdir``."""
+    return dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_CALLBACK_PLUGINS=CALLBACKS,
+                ANSIBLE_CALLBACKS_ENABLED="result_log", TENANTOPS_RESULT_LOG=results_file,
+                ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
+                ANSIBLE_LOCAL_TEMP=os.path.join(workdir, "tmp"), ANSIBLE_HOME=os.path.join(workdir, "home"),
+                ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="0",
+                ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+
+
+def run_ansible(command: list, collections: str, workdir: str, env: dict | None = None,
+                started=None) -> PlaybookRun:
+    """Run an ``ansible-playbook`` command line in :func:`ansible_env` (plus ``env``)."""
+    results_file = os.path.join(workdir, "results.jsonl")
+    run_env = ansible_env(collections, workdir, results_file)
     run_env.update(env or {})
     with subprocess.Popen(command, cwd=workdir, env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True) as process:  # the caller asserts on rc
@@ -152,3 +164,9 @@ def player(sandbox, collections: str, tmp_path):
 def ansible(sandbox, collections_path, tmp_path):
     """Run tasks with ansible-playbook against the demo sandbox."""
     return player(sandbox, collections_path, tmp_path)
+
+
+def sandbox_endpoints_env(sandbox) -> dict:
+    """The sandbox's endpoints and CA as the collection's ``TENANTOPS_ENTRA_*`` environment variables."""
+    return {"TENANTOPS_ENTRA_LOGIN_ENDPOINT": sandbox.login_url, "TENANTOPS_ENTRA_GRAPH_ENDPOINT": sandbox.graph_url,
+            "TENANTOPS_ENTRA_EXCHANGE_ENDPOINT": sandbox.exchange_url, "TENANTOPS_ENTRA_CA_BUNDLE": sandbox.ca_file}
