@@ -220,10 +220,11 @@ def page_offset(req: Request) -> int:
 
 
 def collection_body(req: Request, items: list, fragment: str, selected: list[str] | None = None, *,
-                    countable: bool = False) -> dict:
+                    countable: bool = False, default_size: int = DEFAULT_PAGE_SIZE,
+                    max_size: int = MAX_PAGE_SIZE) -> dict:
     """One page of ``items`` (``$select`` applied): ``{"@odata.context", "@odata.count"?, "value",
     "@odata.nextLink"?}``; the next link is the same query with a new ``$skiptoken``."""
-    top, offset = page_size(req), page_offset(req)
+    top, offset = page_size(req, default_size, max_size), page_offset(req)
     body = {"@odata.context": context_url(req, select_context(fragment, selected))}
     if countable and (query_option(req, "count") or "").lower() == "true" and not offset:
         body["@odata.count"] = len(items)

@@ -19,8 +19,8 @@ from __future__ import annotations
 import hashlib
 
 from sandbox.core import Request, Response, Tenant, World, route
-from sandbox.graph.odata import (collection_body, context_url, matches, page, parse_eq_filter, project,
-                                 selected_properties, service_root)
+from sandbox.graph.odata import (collection_body, compile_filter, context_url, query_option, selected_properties,
+                                 service_root)
 
 GDAP_READ = ("DelegatedAdminRelationship.Read.All", "DelegatedAdminRelationship.ReadWrite.All")
 MTO_READ = ("MultiTenantOrganization.Read.All", "MultiTenantOrganization.ReadWrite.All")
@@ -34,22 +34,22 @@ MEMBER_ROLES = ("owner", "member")
 @route("graph", "GET", r"/v1\.0/tenantRelationships/delegatedAdminCustomers", permissions=GDAP_READ)
 def list_delegated_admin_customers(req: Request) -> Response:
     selected = selected_properties(req, CUSTOMER_TYPE)
-    wanted = parse_eq_filter(req, {"id", "tenantId", "displayName"})
-    customers = [c for c in req.tenant.delegated_admin_customers if matches(c, wanted)]
-    chunk, link = page(req, customers, default_size=GDAP_MAX_PAGE, max_size=GDAP_MAX_PAGE)
+    wanted = compile_filter(query_option(req, "filter"), {"id": "str", "tenantId": "str", "displayName": "str"},
+                            CUSTOMER_TYPE, frozenset({"eq"}))
+    customers = [c for c in req.tenant.delegated_admin_customers if wanted(c)]
+    body = collection_body(req, customers, "delegatedAdminCustomers", selected, default_size=GDAP_MAX_PAGE,
+                           max_size=GDAP_MAX_PAGE)
     # The documented example's context sits under tenantRelationships/, not the service root.
-    body = {"@odata.context": f"{service_root(req)}/tenantRelationships/$metadata#delegatedAdminCustomers",
-            "value": [project(customer, selected) for customer in chunk]}
-    if link:
-        body["@odata.nextLink"] = link
+    body["@odata.context"] = f"{service_root(req)}/tenantRelationships/$metadata#delegatedAdminCustomers"
     return Response(200, body)
 
 
 @route("graph", "GET", r"/v1\.0/tenantRelationships/multiTenantOrganization/tenants", permissions=MTO_READ)
 def list_multi_tenant_organization_members(req: Request) -> Response:
     selected = selected_properties(req, MEMBER_TYPE)
-    wanted = parse_eq_filter(req, {"tenantId", "displayName", "role", "state"})
-    members = [m for m in req.tenant.multi_tenant_organization if m["state"] != "removed" and matches(m, wanted)]
+    wanted = compile_filter(query_option(req, "filter"), {"tenantId": "str", "displayName": "str", "role": "str",
+                                                          "state": "str"}, MEMBER_TYPE, frozenset({"eq"}))
+    members = [m for m in req.tenant.multi_tenant_organization if m["state"] != "removed" and wanted(m)]
     body = collection_body(req, members, "tenantRelationships/multiTenantOrganization/tenants", selected)
     body["@odata.context"] = context_url(req, "tenantRelationships/multiTenantOrganization/tenants")
     return Response(200, body)
