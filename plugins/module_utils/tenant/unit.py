@@ -21,8 +21,9 @@ from ..batching import BatchingReader
 from ..graph import odata_key
 from ..plan import Plan
 from ..resources import cross_tenant_default, cross_tenant_partner, cross_tenant_policy, guest_invitation
-from ..resources import guest_invitation_domains, mail_user_visibility
+from ..resources import cross_tenant_info, guest_invitation_domains, mail_user_visibility
 from ..resources.cross_tenant_partner import BY_DOMAIN, BY_TENANT_ID, PARTNERS
+from ..resources.cross_tenant_settings import INHERIT
 from ..runner import apply_changes
 from .model import DesiredState, Problems, TenantInputError, checked_partners
 
@@ -249,20 +250,21 @@ async def apply(session, tenant_plan: TenantPlan) -> list:
 async def read_export(session) -> dict:
     reader = BatchingReader(session.graph)
     view = ReadView(session, reader)
-    from ..resources import cross_tenant_info
-    cross, guest = await asyncio.gather(cross_tenant_info.read(view, {}),
-                                        guest_invitation.Info.read(view, {}))
+    cross, guest = await asyncio.gather(cross_tenant_info.read(view, {}), guest_invitation.Info.read(view, {}))
     return {"cross_tenant": cross, "guest_invitation": guest}
 
 
 def export(current: dict) -> dict:
-    """The tenant's live settings as one layer of the inventory schema (``entra_tenant``)."""
-    from ..resources import cross_tenant_info
+    """The tenant's live settings as one layer of the inventory schema (``entra_tenant``): every
+    block Graph returns for the default (a block it returns as null is left out, so it stays
+    unmanaged) and for each partner, by tenant id (blocks Graph stores as null listed under
+    ``inherit``).  Planning this layer against the same tenant changes nothing."""
     cross = cross_tenant_info.export(current["cross_tenant"])
     partners = [{k: v for k, v in partner.items() if v != {"state": "absent"}} for partner in cross["partners"]]
     guest = guest_invitation.Info.plan(current["guest_invitation"], {}, "").result["settings"]
+    default = {k: v for k, v in cross["default"].items() if v != INHERIT}
     return {"allowed_cloud_endpoints": cross["policy"]["allowed_cloud_endpoints"],
-            "cross_tenant_default": cross["default"], "partners": partners,
+            "cross_tenant_default": default, "partners": partners,
             "guest_invitation": {**guest, "strictness": "exact"}}
 
 
