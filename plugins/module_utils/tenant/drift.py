@@ -72,7 +72,11 @@ def actor(initiated_by: dict) -> str:
 
 def _object_and_property(setting: str, parts: dict) -> tuple:
     """(predicate over an entry for the setting's object, the Graph property name or None)."""
-    head, _, rest = setting.partition(".")
+    if setting.startswith("partners["):   # the partner's name may hold dots: partners[fabrikam.com].x
+        close = setting.index("]") + 1
+        head, rest = setting[:close], setting[close + 1:]
+    else:
+        head, _, rest = setting.partition(".")
     option = rest.split(".", 1)[0] if rest else None
     if head.startswith("partners["):
         partner_id = str((parts.get(head) or {}).get("partner_tenant_id") or "").lower()
