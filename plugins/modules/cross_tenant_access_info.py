@@ -29,10 +29,15 @@ EXAMPLES = r"""
     tenant_id: contoso.onmicrosoft.com
   register: cross_tenant
 
-- name: Save the exported partner settings as inventory data
+- name: For the inventory, read the tenant as a layer instead (the same blocks; inherit and absent as the layer says them)
+  tenantops.entra.tenant_export:
+    tenant_id: contoso.onmicrosoft.com
+  register: contoso_layer
+
+- name: Save it as the tenant's own layer (host_vars/<tenant>.yml, see docs/inventory.md and playbooks/export.yml)
   ansible.builtin.copy:
-    content: "{{ cross_tenant.partners | to_nice_yaml }}"
-    dest: "host_vars/contoso/partners.yml"
+    content: "{{ {'entra_tenant': contoso_layer.entra_tenant} | to_nice_yaml(indent=2) }}"
+    dest: "host_vars/contoso.yml"
     mode: "0644"
 
 - name: Re-apply an export (reports no change when nothing drifted)

@@ -23,17 +23,21 @@ from test_fleet import CONTOSO, FABRIKAM, NORTHWIND, TRUST_MFA, hosts_of, run_fl
 PORTAL_APP = "0c9a4d52-7e31-4b6f-9d84-5a2e1f0c3b17"
 PORTAL_SECRET = "sandbox-portal-NOT-A-REAL-SECRET"
 PORTAL_NAME = "Entra admin center (Megan Bowen)"
-ALLOWED = lambda *targets: {"accessType": "allowed", "targets": [{"target": t, "targetType": k}  # noqa: E731
-                                                                 for t, k in targets]}
+
+
+def allowed(*targets) -> dict:
+    return {"accessType": "allowed", "targets": [{"target": t, "targetType": kind} for t, kind in targets]}
+
+
 EVERY_BLOCK_PARTNER = {
     "tenantId": FABRIKAM,
-    "b2bCollaborationInbound": {"usersAndGroups": ALLOWED(("AllUsers", "user")),
-                                "applications": ALLOWED(("AllApplications", "application"))},
+    "b2bCollaborationInbound": {"usersAndGroups": allowed(("AllUsers", "user")),
+                                "applications": allowed(("AllApplications", "application"))},
     "b2bCollaborationOutbound": None,
-    "b2bDirectConnectInbound": {"usersAndGroups": ALLOWED(("AllUsers", "user")),
-                                "applications": ALLOWED(("Office365", "application"))},
-    "b2bDirectConnectOutbound": {"usersAndGroups": ALLOWED(("AllUsers", "user")),
-                                 "applications": ALLOWED(("AllApplications", "application"))},
+    "b2bDirectConnectInbound": {"usersAndGroups": allowed(("AllUsers", "user")),
+                                "applications": allowed(("Office365", "application"))},
+    "b2bDirectConnectOutbound": {"usersAndGroups": allowed(("AllUsers", "user")),
+                                 "applications": allowed(("AllApplications", "application"))},
     "tenantRestrictions": {"usersAndGroups": {"accessType": "blocked",
                                               "targets": [{"target": "AllUsers", "targetType": "user"}]},
                            "applications": {"accessType": "blocked",
@@ -41,9 +45,9 @@ EVERY_BLOCK_PARTNER = {
     "inboundTrust": {"isMfaAccepted": True, "isCompliantDeviceAccepted": True,
                      "isHybridAzureADJoinedDeviceAccepted": False},
     "automaticUserConsentSettings": {"inboundAllowed": True, "outboundAllowed": False},
-    "m365CollaborationInbound": {"users": ALLOWED(("AllUsers", "user"))},
-    "m365CollaborationOutbound": {"usersAndGroups": ALLOWED(("AllUsers", "user"))},
-    "appServiceConnectInbound": {"applications": ALLOWED(("AllApplications", "application"))},
+    "m365CollaborationInbound": {"users": allowed(("AllUsers", "user"))},
+    "m365CollaborationOutbound": {"usersAndGroups": allowed(("AllUsers", "user"))},
+    "appServiceConnectInbound": {"applications": allowed(("AllApplications", "application"))},
     "identitySynchronization": {"displayName": "Fabrikam", "userSyncInbound": {"isSyncAllowed": True}},
 }
 BASELINE = {"tenants": {"entra_baseline": {

@@ -176,9 +176,9 @@ def test_overlay_puts_the_desired_partners_over_the_live_ones():
 # ---------------------------------------------------------------------------------------------
 
 def test_export_lists_null_partner_blocks_as_inherit_and_leaves_null_default_blocks_out(monkeypatch):
-    target = lambda value: {"accessType": "allowed", "targets": [{"target": value, "targetType": "user"}]}  # noqa: E731
-    b2b = {"usersAndGroups": target("AllUsers"), "applications": {
-        "accessType": "allowed", "targets": [{"target": "AllApplications", "targetType": "application"}]}}
+    b2b = {"usersAndGroups": {"accessType": "allowed", "targets": [{"target": "AllUsers", "targetType": "user"}]},
+           "applications": {"accessType": "allowed",
+                            "targets": [{"target": "AllApplications", "targetType": "application"}]}}
     current = {"cross_tenant": {
         "policy": {"allowedCloudEndpoints": []},
         "default": {"b2bCollaborationInbound": b2b, "tenantRestrictions": None},

@@ -64,10 +64,13 @@ def _direct_connect(a: str, b: str, sides: dict) -> list:
     return [{"pair": f"{b} -> {a}", "setting": "b2b_direct_connect", "message": message}]
 
 
+def _own_trust(side: dict, other_id: str):
+    return (side.get("partners") or {}).get(other_id, {}).get("inbound_trust")
+
+
 def _trust(a: str, b: str, sides: dict) -> list:
     side_a, side_b = sides[a], sides[b]
-    own = lambda side, other: (side.get("partners") or {}).get(other, {}).get("inbound_trust")  # noqa: E731
-    if own(side_a, side_b["id"]) in (None, INHERIT) and own(side_b, side_a["id"]) in (None, INHERIT):
+    if _own_trust(side_a, side_b["id"]) in (None, INHERIT) and _own_trust(side_b, side_a["id"]) in (None, INHERIT):
         return []
     trust_a, trust_b = _block(side_a, side_b["id"], "inbound_trust"), _block(side_b, side_a["id"], "inbound_trust")
     if (trust_a or {}) == (trust_b or {}):
