@@ -67,25 +67,26 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("; ".join(validated.error_messages))
         params = validated.validated_parameters
         hostvars = (task_vars or {}).get("hostvars", {})
-        notes, live = [], {}
+        notes, live, domains = [], {}, {}
         for name in params["tenants"]:
             export = hostvars[name].get(params["export_var"]) if name in hostvars else None
             if not isinstance(export, dict) or export.get("failed") or not export.get("entra_tenant"):
                 notes.append(f"{name}: its live settings were not read; not checked")
                 continue
-            live[name] = (live_side(export), export.get("domains") or [])
-        ids = {name: side["id"] for name, (side, _) in live.items()}
+            live[name] = live_side(export)
+            domains[name] = export.get("domains") or []
+        ids = {name: side["id"] for name, side in live.items()}
         by_name = dict(ids)
-        by_name.update({domain: side["id"] for side, domains in live.values() for domain in domains})
+        by_name.update({domain: live[name]["id"] for name, names in domains.items() for domain in names})
         inventory = {}
-        for name, (side, _) in live.items():
+        for name, side in live.items():
             try:
                 inventory[name] = inventory_side(name, hostvars[name], side, (ids, by_name), params["relationships"],
                                                  notes)
             except InputError as exc:
                 notes.append(f"{name}: the inventory does not validate ({exc}); run the plan playbook")
         mismatches = [{"side": "inventory", **m} for m in reciprocity.check(inventory)]
-        mismatches += [{"side": "live", **m} for m in reciprocity.check({n: s for n, (s, _) in live.items()})]
+        mismatches += [{"side": "live", **m} for m in reciprocity.check(live)]
         for note in notes:
             display.display(note)
         for mismatch in mismatches:

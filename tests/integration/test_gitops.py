@@ -207,7 +207,7 @@ def test_a_direct_change_is_drift_naming_the_audit_logs_actor_and_time(workflow)
 
 
 def test_restore_returns_the_state_recorded_in_the_backup(workflow, world):
-    sandbox, _ = world
+    sandbox = world[0]
     assert workflow["restore"].rc == 0, workflow["restore"].stdout[-3000:]
     assert sandbox.state("contoso")["policies"]["default"]["inboundTrust"]["isMfaAccepted"] is False
     assert sandbox.state("contoso")["policies"]["authorizationPolicy"]["allowInvitesFrom"] == "everyone"
@@ -255,7 +255,7 @@ def fresh(world, collections_path, workflow):
 
 
 def test_a_canary_failure_stops_the_later_rings(fresh, world):
-    sandbox, _ = world
+    sandbox = world[0]
     hosts = hosts_of(sandbox)
     hosts["contoso"]["entra_client_secret"] = "wrong"
     run = fresh.run("apply", BASELINE, hosts=hosts, children={"canary": {"hosts": {"contoso": {}}}},
@@ -268,7 +268,7 @@ def test_a_canary_failure_stops_the_later_rings(fresh, world):
 
 
 def test_one_tenant_with_wrong_credentials_fails_alone_and_is_named(fresh, world):
-    sandbox, _ = world
+    sandbox = world[0]
     hosts = hosts_of(sandbox)
     hosts["fabrikam"]["entra_client_secret"] = "wrong"
     run = fresh.run("apply", BASELINE, hosts=hosts, children={"canary": {"hosts": {"contoso": {}}}},

@@ -75,7 +75,7 @@ def test_read_asks_both_categories_and_a_403_is_not_a_failure():
     graph = FakeGraph()
     audit = asyncio.run(drift.read(graph, 7))
     assert audit["readable"] and [e["category"] for e in audit["entries"]] == ["CrossTenantAccessSettings", "Policy"]
-    assert all("activityDateTime ge " in params["$filter"] for _, params in graph.calls)
+    assert all("activityDateTime ge " in params["$filter"] for _path, params in graph.calls)
     assert asyncio.run(drift.read(FakeGraph(403), 7)) == {"readable": False, "reason": drift.NOT_READABLE,
                                                           "entries": []}
 

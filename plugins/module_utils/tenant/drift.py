@@ -76,7 +76,7 @@ def _object_and_property(setting: str, parts: dict) -> tuple:
         close = setting.index("]") + 1
         head, rest = setting[:close], setting[close + 1:]
     else:
-        head, _, rest = setting.partition(".")
+        head, rest = setting.partition(".")[::2]
     option = rest.split(".", 1)[0] if rest else None
     if head.startswith("partners["):
         partner_id = str((parts.get(head) or {}).get("partner_tenant_id") or "").lower()

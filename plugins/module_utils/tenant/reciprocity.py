@@ -51,17 +51,19 @@ def _has_entry(side: dict, partner_id: str) -> bool:
     return partner_id in (side.get("partners") or {})
 
 
-def _direct_connect(a: str, b: str, sides: dict) -> list:
-    side_a, side_b = sides[a], sides[b]
-    inbound = allows(_block(side_a, side_b["id"], "b2b_direct_connect_inbound"))
-    outbound = allows(_block(side_b, side_a["id"], "b2b_direct_connect_outbound"))
+def _direct_connect(receiver: str, sender: str, sides: dict) -> list:
+    """B2B direct connect of ``sender``'s users into ``receiver``: both halves or neither."""
+    inbound = allows(_block(sides[receiver], sides[sender]["id"], "b2b_direct_connect_inbound"))
+    outbound = allows(_block(sides[sender], sides[receiver]["id"], "b2b_direct_connect_outbound"))
     if inbound == outbound:
         return []
     if inbound:
-        message = f"{a} allows inbound B2B direct connect from {b}, but {b} does not allow outbound to {a}"
+        message = (f"{receiver} allows inbound B2B direct connect from {sender}, but {sender} does not allow "
+                   f"outbound to {receiver}")
     else:
-        message = f"{b} allows outbound B2B direct connect to {a}, but {a} does not allow inbound from {b}"
-    return [{"pair": f"{b} -> {a}", "setting": "b2b_direct_connect", "message": message}]
+        message = (f"{sender} allows outbound B2B direct connect to {receiver}, but {receiver} does not allow "
+                   f"inbound from {sender}")
+    return [{"pair": f"{sender} -> {receiver}", "setting": "b2b_direct_connect", "message": message}]
 
 
 def _own_trust(side: dict, other_id: str):
