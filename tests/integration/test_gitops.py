@@ -292,3 +292,33 @@ def test_a_broken_reciprocity_is_reported_by_pair_and_setting(fresh):
             "fabrikam, but fabrikam does not allow outbound to contoso") in run.stdout
     assert "inventory: contoso <-> northwind: inbound_trust" in run.stdout
     assert "live: contoso <-> northwind" not in run.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# examples/gitops: the inventory a repository would keep, against the demo world
+# ---------------------------------------------------------------------------------------------
+
+EXAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                       "examples", "gitops")
+
+
+def example(*path):
+    with open(os.path.join(EXAMPLE, *path), encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def test_the_example_inventory_is_the_demo_fleet_plans_drift_and_verifies_mutual(sandbox, collections_path,
+                                                                                 tmp_path):
+    inventory, secrets = example("inventory", "hosts.yml")["tenants"], example("sandbox.yml")["tenants"]["hosts"]
+    hosts = {name: {**values, **secrets[name]} for name, values in inventory["hosts"].items()}
+    assert hosts == hosts_of(sandbox)
+    flow = Workflow(sandbox, collections_path, tmp_path)
+    layers = {"group_vars": {"tenants": example("inventory", "group_vars", "tenants.yml")},
+              "host_vars": {"northwind": example("inventory", "host_vars", "northwind.yml")}}
+    plan = flow.plan(**layers, hosts=hosts, children=inventory["children"])
+    assert plan.rc == 2, plan.stdout[-3000:]
+    settings = {c["setting"] for c in plan.report["tenants"]["fabrikam"]["changes"]}
+    assert "partners[272443cd-0b6f-49a5-b6ee-03f4ad31cdc9].identity_synchronization" in settings   # created
+    verify = flow.run("verify", **layers, hosts=hosts)
+    assert verify.rc == 0, verify.stdout[-3000:]
+    assert "mismatch" not in verify.stdout

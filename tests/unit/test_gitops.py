@@ -179,12 +179,12 @@ def test_export_lists_null_partner_blocks_as_inherit_and_leaves_null_default_blo
     b2b = {"usersAndGroups": {"accessType": "allowed", "targets": [{"target": "AllUsers", "targetType": "user"}]},
            "applications": {"accessType": "allowed",
                             "targets": [{"target": "AllApplications", "targetType": "application"}]}}
-    current = {"cross_tenant": {
+    cross_tenant = {
         "policy": {"allowedCloudEndpoints": []},
         "default": {"b2bCollaborationInbound": b2b, "tenantRestrictions": None},
         "partners": [{"tenantId": FABRIKAM.upper(), "b2bCollaborationInbound": None, "b2bDirectConnectInbound": b2b,
-                      "identitySynchronization": {"displayName": "F", "userSyncInbound": {"isSyncAllowed": True}}}]},
-        "guest_invitation": None}
+                      "identitySynchronization": {"displayName": "F", "userSyncInbound": {"isSyncAllowed": True}}}]}
+    current = {"cross_tenant": cross_tenant, "guest_invitation": None}
     monkeypatch.setattr(unit.guest_invitation.Info, "plan",
                         staticmethod(lambda *args: type("Plan", (), {"result": {"settings": {}}})()))
     layer = unit.export(current)
