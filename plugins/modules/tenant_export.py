@@ -8,8 +8,9 @@ module: tenant_export
 short_description: Read a live Entra tenant as one layer of the inventory schema, with its audit log
 version_added: 0.2.0
 description:
-  - Reads the cross-tenant access policy, the default settings, every partner with its identity synchronization and
-    the guest invitation settings, and returns them as C(entra_tenant) - exactly the layer schema of
+  - Reads the cross-tenant access policy, the default settings, every partner with its identity synchronization, the
+    guest invitation settings and the invitation domain list (Graph beta; left out when the app may not read it),
+    and returns them as C(entra_tenant) - exactly the layer schema of
     M(tenantops.entra.tenant_settings) and the role C(tenantops.entra.external_collaboration) (see docs/inventory.md).
   - "Written to C(host_vars/<tenant>.yml) as C({entra_tenant: ...}), planning that tenant right after changes
     nothing: every block Graph returns is given, partners by tenant id, blocks Graph stores as C(null) listed under
@@ -20,7 +21,8 @@ description:
     C(audit.readable=false) and the reason instead of failing.
   - This is the export the playbooks C(tenantops.entra.export), C(tenantops.entra.apply) (backups) and
     C(tenantops.entra.verify) use; see docs/gitops.md.
-  - "Permissions (application): C(Policy.Read.All); C(Organization.Read.All) for O(settings) (the verified domains,
+  - "Permissions (application): C(Policy.Read.All); C(Policy.Read.B2BManagementPolicy) for the invitation domain
+    list; C(Organization.Read.All) for O(settings) (the verified domains,
     left empty without it); C(AuditLog.Read.All) for O(audit_days)."
 options:
   settings:

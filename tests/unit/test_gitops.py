@@ -184,7 +184,7 @@ def test_export_lists_null_partner_blocks_as_inherit_and_leaves_null_default_blo
         "default": {"b2bCollaborationInbound": b2b, "tenantRestrictions": None},
         "partners": [{"tenantId": FABRIKAM.upper(), "b2bCollaborationInbound": None, "b2bDirectConnectInbound": b2b,
                       "identitySynchronization": {"displayName": "F", "userSyncInbound": {"isSyncAllowed": True}}}]}
-    current = {"cross_tenant": cross_tenant, "guest_invitation": None}
+    current = {"cross_tenant": cross_tenant, "guest_invitation": None, "guest_invitation_domains": {"policy": None}}
     monkeypatch.setattr(unit.guest_invitation.Info, "plan",
                         staticmethod(lambda *args: type("Plan", (), {"result": {"settings": {}}})()))
     layer = unit.export(current)
@@ -194,3 +194,4 @@ def test_export_lists_null_partner_blocks_as_inherit_and_leaves_null_default_blo
     assert partner["partner"] == FABRIKAM and "b2b_collaboration_inbound" in partner["inherit"]
     assert partner["identity_synchronization"] == {"user_sync_inbound": True, "display_name": "F"}
     assert layer["guest_invitation"] == {"strictness": "exact"}
+    assert layer["guest_invitation_domains"] == {"state": "absent"}
