@@ -29,23 +29,29 @@ EXAMPLES = r"""
     tenant_id: contoso.onmicrosoft.com
   register: cross_tenant
 
-- name: Save the exported partner settings as inventory data
+- name: For the inventory, read the tenant as a layer instead (the same blocks; inherit and absent as the layer says them)
+  tenantops.entra.tenant_export:
+    tenant_id: contoso.onmicrosoft.com
+  register: contoso_layer
+
+- name: Save it as the tenant's own layer (host_vars/<tenant>.yml, see docs/inventory.md and playbooks/export.yml)
   ansible.builtin.copy:
-    content: "{{ cross_tenant.partners | to_nice_yaml }}"
-    dest: "host_vars/contoso/partners.yml"
+    content: "{{ {'entra_tenant': contoso_layer.entra_tenant} | to_nice_yaml(indent=2) }}"
+    dest: "host_vars/contoso.yml"
     mode: "0644"
 
 - name: Re-apply an export (reports no change when nothing drifted)
   tenantops.entra.cross_tenant_access_partner:
     tenant_id: contoso.onmicrosoft.com
     partner: "{{ item.partner }}"
-    b2b_collaboration_inbound: "{{ item.b2b_collaboration_inbound }}"
-    b2b_collaboration_outbound: "{{ item.b2b_collaboration_outbound }}"
-    b2b_direct_connect_inbound: "{{ item.b2b_direct_connect_inbound }}"
-    b2b_direct_connect_outbound: "{{ item.b2b_direct_connect_outbound }}"
-    tenant_restrictions: "{{ item.tenant_restrictions }}"
-    inbound_trust: "{{ item.inbound_trust }}"
-    automatic_user_consent_settings: "{{ item.automatic_user_consent_settings }}"
+    inherit: "{{ item.inherit | default(omit) }}"
+    b2b_collaboration_inbound: "{{ item.b2b_collaboration_inbound | default(omit) }}"
+    b2b_collaboration_outbound: "{{ item.b2b_collaboration_outbound | default(omit) }}"
+    b2b_direct_connect_inbound: "{{ item.b2b_direct_connect_inbound | default(omit) }}"
+    b2b_direct_connect_outbound: "{{ item.b2b_direct_connect_outbound | default(omit) }}"
+    tenant_restrictions: "{{ item.tenant_restrictions | default(omit) }}"
+    inbound_trust: "{{ item.inbound_trust | default(omit) }}"
+    automatic_user_consent_settings: "{{ item.automatic_user_consent_settings | default(omit) }}"
     identity_synchronization: "{{ item.identity_synchronization }}"
   loop: "{{ cross_tenant.partners }}"
 """

@@ -29,6 +29,12 @@ EXAMPLES = r"""
 - name: Show them
   ansible.builtin.debug:
     var: guests.settings
+
+- name: The same values as the guest_invitation section of a tenant's layer (as tenantops.entra.tenant_export gives it)
+  ansible.builtin.copy:
+    content: "{{ {'entra_tenant': {'guest_invitation': guests.settings | combine({'strictness': 'exact'})}} | to_nice_yaml }}"
+    dest: host_vars/contoso.yml
+    mode: "0644"
 """
 
 RETURN = r"""

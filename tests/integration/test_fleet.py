@@ -70,8 +70,9 @@ def fleet(sandbox, collections_path, tmp_path):
 
 def run_fleet(sandbox, collections_path, workdir, group_vars=None, host_vars=None, *, hosts=None, group="tenants",
               children=None, check=False, diff=False, extra_vars=None, env=None, verbosity=0,
-              limit=None) -> FleetRun:
-    """Write an inventory (hosts, group_vars, host_vars) under ``workdir`` and run the playbook."""
+              limit=None, playbook="tenantops.entra.external_collaboration", wrapper=None) -> FleetRun:
+    """Write an inventory (hosts, group_vars, host_vars) under ``workdir`` and run the playbook (or
+    ``wrapper``, a script that runs it, given the same options)."""
     (workdir / "inventory" / "group_vars").mkdir(parents=True)
     (workdir / "inventory" / "host_vars").mkdir()
     inventory = {group: {"hosts": hosts if hosts is not None else hosts_of(sandbox)}}
@@ -83,8 +84,8 @@ def run_fleet(sandbox, collections_path, workdir, group_vars=None, host_vars=Non
     for name, values in (host_vars or {}).items():
         (workdir / "inventory" / "host_vars" / f"{name}.yml").write_text(yaml.safe_dump(values))
     results_file = workdir / "results.jsonl"
-    command = [os.path.join(BIN, "ansible-playbook"), "-i", str(workdir / "inventory"),
-               "tenantops.entra.external_collaboration"]
+    command = [wrapper] if wrapper else [os.path.join(BIN, "ansible-playbook"), playbook]
+    command += ["-i", str(workdir / "inventory")]
     command += ["--check"] * check + ["--diff"] * diff + (["-" + "v" * verbosity] if verbosity else [])
     if extra_vars:
         command += ["-e", json.dumps(extra_vars)]
@@ -98,7 +99,7 @@ def run_fleet(sandbox, collections_path, workdir, group_vars=None, host_vars=Non
                    TENANTOPS_ENTRA_LOGIN_ENDPOINT=sandbox.login_url,
                    TENANTOPS_ENTRA_GRAPH_ENDPOINT=sandbox.graph_url,
                    TENANTOPS_ENTRA_EXCHANGE_ENDPOINT=sandbox.exchange_url,
-                   TENANTOPS_ENTRA_CA_BUNDLE=sandbox.ca_file)
+                   TENANTOPS_ENTRA_CA_BUNDLE=sandbox.ca_file, PATH=BIN + os.pathsep + os.environ["PATH"])
     for name in ("AZURE_TENANT_ID", "AZURE_TENANT", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_SECRET"):
         run_env.pop(name, None)
     run_env.update(env or {})

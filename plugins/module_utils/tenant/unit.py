@@ -15,14 +15,15 @@ import json
 from dataclasses import dataclass, field
 
 from ..compare import is_guid
-from ..errors import ApplyError, InputError, TenantOpsError
+from ..errors import ApplyError, InputError, ServiceError, TenantOpsError
 from ..exchange import token_tenant
 from ..batching import BatchingReader
 from ..graph import odata_key
 from ..plan import Plan
 from ..resources import cross_tenant_default, cross_tenant_partner, cross_tenant_policy, guest_invitation
-from ..resources import guest_invitation_domains, mail_user_visibility
+from ..resources import cross_tenant_info, guest_invitation_domains, mail_user_visibility
 from ..resources.cross_tenant_partner import BY_DOMAIN, BY_TENANT_ID, PARTNERS
+from ..resources.cross_tenant_settings import INHERIT
 from ..runner import apply_changes
 from .model import DesiredState, Problems, TenantInputError, checked_partners
 
@@ -249,21 +250,37 @@ async def apply(session, tenant_plan: TenantPlan) -> list:
 async def read_export(session) -> dict:
     reader = BatchingReader(session.graph)
     view = ReadView(session, reader)
-    from ..resources import cross_tenant_info
-    cross, guest = await asyncio.gather(cross_tenant_info.read(view, {}),
-                                        guest_invitation.Info.read(view, {}))
-    return {"cross_tenant": cross, "guest_invitation": guest}
+    cross, guest, domains = await asyncio.gather(cross_tenant_info.read(view, {}), guest_invitation.Info.read(view, {}),
+                                                 _invitation_domains_or_none(view))
+    return {"cross_tenant": cross, "guest_invitation": guest, "guest_invitation_domains": domains}
+
+
+async def _invitation_domains_or_none(view):
+    """The invitation domain list, or None when the app may not read it (it needs its own
+    permission, Policy.Read.B2BManagementPolicy): the export then leaves the list unmanaged."""
+    try:
+        return await guest_invitation_domains.read(view, {})
+    except ServiceError as exc:
+        if exc.status == 403:
+            return None
+        raise
 
 
 def export(current: dict) -> dict:
-    """The tenant's live settings as one layer of the inventory schema (``entra_tenant``)."""
-    from ..resources import cross_tenant_info
+    """The tenant's live settings as one layer of the inventory schema (``entra_tenant``): every
+    block Graph returns for the default (a block it returns as null is left out, so it stays
+    unmanaged) and for each partner, by tenant id (blocks Graph stores as null listed under
+    ``inherit``).  Planning this layer against the same tenant changes nothing."""
     cross = cross_tenant_info.export(current["cross_tenant"])
     partners = [{k: v for k, v in partner.items() if v != {"state": "absent"}} for partner in cross["partners"]]
     guest = guest_invitation.Info.plan(current["guest_invitation"], {}, "").result["settings"]
-    return {"allowed_cloud_endpoints": cross["policy"]["allowed_cloud_endpoints"],
-            "cross_tenant_default": cross["default"], "partners": partners,
-            "guest_invitation": {**guest, "strictness": "exact"}}
+    default = {k: v for k, v in cross["default"].items() if v != INHERIT}
+    layer = {"allowed_cloud_endpoints": cross["policy"]["allowed_cloud_endpoints"],
+             "cross_tenant_default": default, "partners": partners,
+             "guest_invitation": {**guest, "strictness": "exact"}}
+    if current.get("guest_invitation_domains") is not None:
+        layer["guest_invitation_domains"] = guest_invitation_domains.export(current["guest_invitation_domains"])
+    return layer
 
 
 def inputs_error(exc: InputError) -> TenantInputError:
