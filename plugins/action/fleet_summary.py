@@ -1,12 +1,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
-from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.tenantops.entra.plugins.modules.fleet_summary import ARGUMENT_SPEC
+from ansible_collections.tenantops.entra.plugins.plugin_utils.fleet_action import FleetAction, registered
 
 display = Display()
 STATUSES = ("changed", "unchanged", "failed", "not_run")
@@ -32,22 +30,13 @@ def line(name: str, entry: dict) -> str:
     return f"{name}: unchanged"
 
 
-class ActionModule(ActionBase):
-    _requires_connection = False
-    TRANSFERS_FILES = False
+class ActionModule(FleetAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        validated = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
-        if validated.error_messages:
-            raise AnsibleActionFail("; ".join(validated.error_messages))
-        params = validated.validated_parameters
-        hostvars = (task_vars or {}).get("hostvars", {})
-        tenants = {name: tenant_status(hostvars[name].get(params["result_var"]) if name in hostvars else None)
-                   for name in params["tenants"]}
+    def summarise(self, params: dict, hostvars) -> dict:
+        tenants = {name: tenant_status(registered(hostvars, name, params["result_var"])) for name in params["tenants"]}
         totals = {status: sum(1 for e in tenants.values() if e["status"] == status) for status in STATUSES}
         for name, entry in tenants.items():
             display.display(line(name, entry))
         display.display(", ".join(f"{count} {status.replace('_', ' ')}" for status, count in totals.items()))
-        result.update(changed=False, tenants=tenants, totals=totals)
-        return result
+        return {"changed": False, "tenants": tenants, "totals": totals}

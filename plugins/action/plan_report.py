@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import os
 
-from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.tenantops.entra.plugins.module_utils.tenant import plan_report
 from ansible_collections.tenantops.entra.plugins.modules.plan_report import ARGUMENT_SPEC
+from ansible_collections.tenantops.entra.plugins.plugin_utils.fleet_action import FleetAction, registered
 
 display = Display()
 
@@ -21,23 +19,13 @@ def _write(path: str, text: str) -> None:
         handle.write(text)
 
 
-class ActionModule(ActionBase):
-    _requires_connection = False
-    TRANSFERS_FILES = False
+class ActionModule(FleetAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        validated = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
-        if validated.error_messages:
-            raise AnsibleActionFail("; ".join(validated.error_messages))
-        params = validated.validated_parameters
-        hostvars = (task_vars or {}).get("hostvars", {})
-
-        def registered(name: str, var: str):
-            return hostvars[name].get(var) if name in hostvars else None
-
-        results = {name: registered(name, params["result_var"]) for name in params["tenants"]}
-        audits = {name: (registered(name, params["audit_var"]) or {}).get("audit") for name in params["tenants"]}
+    def summarise(self, params: dict, hostvars) -> dict:
+        results = {name: registered(hostvars, name, params["result_var"]) for name in params["tenants"]}
+        audits = {name: (registered(hostvars, name, params["audit_var"]) or {}).get("audit")
+                  for name in params["tenants"]}
         report = plan_report.build(results, audits)
         directory = params["output_dir"]
         os.makedirs(directory, exist_ok=True)
@@ -49,5 +37,4 @@ class ActionModule(ActionBase):
         totals = report["totals"]
         display.display(f"plan: {totals['to_change']} to change, {totals['unchanged']} unchanged, "
                         f"{totals['failed']} failed; exit status {report['exit_status']}; report in {directory}")
-        result.update(changed=False, totals=totals, exit_status=report["exit_status"], files=files)
-        return result
+        return {"changed": False, "totals": totals, "exit_status": report["exit_status"], "files": files}

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import re
 
-from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.tenantops.entra.plugins.module_utils.compare import is_guid
@@ -15,6 +12,7 @@ from ansible_collections.tenantops.entra.plugins.module_utils.resources.cross_te
     DEFAULT_BLOCKS, INHERIT, canonical_blocks)
 from ansible_collections.tenantops.entra.plugins.module_utils.tenant import model, reciprocity
 from ansible_collections.tenantops.entra.plugins.modules.reciprocity_check import ARGUMENT_SPEC
+from ansible_collections.tenantops.entra.plugins.plugin_utils.fleet_action import FleetAction, registered
 
 display = Display()
 GROUP_LAYER = re.compile(r"^entra_group_.+$")
@@ -56,20 +54,13 @@ def inventory_side(name: str, host_vars, live: dict, fleet: tuple, relationships
     return reciprocity.overlay(live, default, partners)
 
 
-class ActionModule(ActionBase):
-    _requires_connection = False
-    TRANSFERS_FILES = False
+class ActionModule(FleetAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        validated = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
-        if validated.error_messages:
-            raise AnsibleActionFail("; ".join(validated.error_messages))
-        params = validated.validated_parameters
-        hostvars = (task_vars or {}).get("hostvars", {})
+    def summarise(self, params: dict, hostvars) -> dict:
         notes, live, domains = [], {}, {}
         for name in params["tenants"]:
-            export = hostvars[name].get(params["export_var"]) if name in hostvars else None
+            export = registered(hostvars, name, params["export_var"])
             if not isinstance(export, dict) or export.get("failed") or not export.get("entra_tenant"):
                 notes.append(f"{name}: its live settings were not read; not checked")
                 continue
@@ -91,7 +82,7 @@ class ActionModule(ActionBase):
             display.display(note)
         for mismatch in mismatches:
             display.display(f"{mismatch['side']}: {mismatch['pair']}: {mismatch['setting']}: {mismatch['message']}")
-        result.update(changed=False, mismatches=mismatches, notes=notes)
+        result = {"changed": False, "mismatches": mismatches, "notes": notes}
         if mismatches and params["fail_on_mismatch"]:
             result.update(failed=True, msg=f"{len(mismatches)} reciprocity mismatch"
                                            f"{'es' if len(mismatches) != 1 else ''} (see mismatches)")
