@@ -212,3 +212,13 @@ def test_partners_beyond_the_policy_size_limit_are_refused():
     with pytest.raises(TenantInputError) as caught:
         unit.plan(current(resolved=resolved), state, CONTOSO)
     assert "Microsoft limits it to 25 KB" in str(caught.value)
+
+
+def test_per_user_lists_in_a_fleet_result_are_cut_and_counted():
+    from ansible_collections.tenantops.entra.plugins.module_utils.plan import Plan
+    from ansible_collections.tenantops.entra.plugins.module_utils.tenant.run import LISTED, _part_result
+    users = [{"user": str(i)} for i in range(LISTED + 30)]
+    part = unit.Part("guest_visibility", Plan({}, {}, result={"exchange_changes": users, "counts": {"users": 50}}))
+    result = _part_result(part)
+    assert result["exchange_changes"] == users[:LISTED] and result["exchange_changes_count"] == LISTED + 30
+    assert result["counts"] == {"users": 50}

@@ -68,8 +68,19 @@ def _run_tenant(params: dict, check_mode: bool, diff_mode: bool) -> dict:
     return _result(name, settings, tenant_plan, applied, check_mode, diff_mode)
 
 
+# Per-user lists (guest visibility) are cut to their first entries in a fleet result: every tenant's
+# result stays in the controller's memory for the summary, and counts say how many there are.
+LISTED = 20
+
+
 def _part_result(part: unit.Part) -> dict:
-    return {"changed": bool(part.plan.changes), "changes": [c.summary for c in part.plan.changes], **part.plan.result}
+    result = {"changed": bool(part.plan.changes), "changes": [c.summary for c in part.plan.changes]}
+    for key, value in part.plan.result.items():
+        if isinstance(value, list) and len(value) > LISTED:
+            result[f"{key}_count"] = len(value)
+            value = value[:LISTED]
+        result[key] = value
+    return result
 
 
 def _result(name: str, settings, tenant_plan: unit.TenantPlan, applied: list, check_mode: bool,
