@@ -45,7 +45,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     workdir = args.workdir or tempfile.mkdtemp(prefix="tenantops-bench-")
     os.makedirs(args.out, exist_ok=True)
-    profile = (lambda tool, sandbox: profile_no_drift(tool, sandbox, args.out)) if args.profile else None
+    profile = (lambda tool, sandbox: profile_no_drift(tool, sandbox, workdir)) if args.profile else None
     result = bench(sorted(args.tenants), args.tools.split(","), args.uri_max, args.guests, workdir, progress, profile)
     paths = report.write(result, args.out)
     print("wrote " + ", ".join(paths.values()))
