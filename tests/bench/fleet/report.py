@@ -95,13 +95,14 @@ def markdown(report: dict) -> str:
              f"(load average at start {report['load_at_start'][0]:.1f}). CPU is user+system of the whole process tree; "
              "peak RSS is the largest single process (the controller). Figures are per tenant unless marked. "
              "Ratios within one run are what counts; absolute times move with the machine's load.", ""]
-    header = ("| N | tool | run | CPU-s per tenant | wall s | peak RSS MB | tree RSS MB | tokens | OIDC discovery "
-              "| Graph | Exchange | `$batch` items | end state |")
-    lines += ["## Every run", "", header, "|" + "---|" * 13]
+    header = ("| N | tool | run | CPU-s per tenant | CPU-s | wall s | sandbox CPU-s | peak RSS MB | tree RSS MB "
+              "| tokens | OIDC discovery | Graph | Exchange | `$batch` items | end state |")
+    lines += ["## Every run", "", "Requests are per tenant; CPU-s, wall and the sandbox's CPU (the server answering, "
+              "on the same machine) are for the whole run.", "", header, "|" + "---|" * 16]
     for r in report["results"]:
         q = r["requests"]
-        lines.append(f"| {r['tenants']} | {r['tool']} | {RUN_TITLES[r['run']]} | {r['cpu_per_tenant']:.3f} | {r['wall_s']:g} "
-                     f"| {r['max_rss_mb']:g} | {r['tree_rss_mb']:g} | {q['tokens']:g} | {q['discovery']:g} | {q['graph']:g} "
+        lines.append(f"| {r['tenants']} | {r['tool']} | {RUN_TITLES[r['run']]} | {r['cpu_per_tenant']:.3f} | {r['cpu_s']:g} | {r['wall_s']:g} "
+                     f"| {r.get('sandbox_cpu_s', '–')} | {r['max_rss_mb']:g} | {r['tree_rss_mb']:g} | {q['tokens']:g} | {q['discovery']:g} | {q['graph']:g} "
                      f"| {q['exchange']:g} | {q['batch_items']:g} | {'reached' if r['end_state_reached'] else 'MISSED'} |")
     lines += ["", "## The role as a ratio to the peers (role ÷ peer)", "",
               "| N | run | peer | CPU per tenant | wall | peak RSS | Graph + Exchange requests | tokens |",
