@@ -3,7 +3,8 @@
 N managed tenants (generated ``gen0000`` …, 50 guests each) and three partner organisations that
 are sandbox tenants too, so partners can be POSTed.  The baseline: the cross-tenant default of the
 demo, the three partners with inbound MFA trust, guest invitation settings, and guests from the
-partners' domains visible in the address list (everyone else hidden), Entra's flag aligned.
+partners' domains visible in the Exchange address list (everyone else hidden).  Entra's
+``showInAddressList`` is left alone: it is null on every seeded guest, as Graph answers until it is set.
 
 ``PEER_BASELINE`` is the same baseline in Graph's terms; :func:`end_state_errors` checks it through
 the sandbox's control API, the same for every tool.
@@ -28,16 +29,23 @@ MFA_TRUST = {"is_mfa_accepted": True, "is_compliant_device_accepted": False,
 BLOCKED_ALL = {"users_and_groups": {"access_type": "blocked", "targets": ["AllUsers"]},
                "applications": {"access_type": "blocked", "targets": ["AllApplications"]}}
 
-# The role's inventory variables (group_vars of the tenants group).
-ROLE_VARS = {
-    "entra_cross_tenant_default": {"b2b_direct_connect_inbound": BLOCKED_ALL, "b2b_direct_connect_outbound": BLOCKED_ALL,
-                                   "inbound_trust": MFA_TRUST},
-    "entra_partners": [{"partner": p["id"], "inbound_trust": MFA_TRUST} for p in PARTNERS],
-    "entra_guest_invitation": {"allow_invites_from": "admins_and_guest_inviters", "guest_user_access": "limited",
-                               "email_one_time_passcode": "enabled", "self_service_sign_up": False},
-    "entra_mail_user_visibility": {"default": "hidden", "align_entra": True,
-                                   "rules": [{"visibility": "visible", "domains": PARTNER_DOMAINS}]},
-}
+# The baseline as the role's inventory gives it (group_vars of the tenants group).
+CROSS_TENANT_DEFAULT = {"b2b_direct_connect_inbound": BLOCKED_ALL, "b2b_direct_connect_outbound": BLOCKED_ALL,
+                        "inbound_trust": MFA_TRUST}
+ROLE_PARTNERS = [{"partner": p["id"], "inbound_trust": MFA_TRUST} for p in PARTNERS]
+GUEST_INVITATION = {"allow_invites_from": "admins_and_guest_inviters", "guest_user_access": "limited",
+                    "email_one_time_passcode": "enabled", "self_service_sign_up": False}
+GUEST_VISIBILITY = {"default": "hidden", "rules": [{"visibility": "visible", "domains": PARTNER_DOMAINS}]}
+
+
+def role_vars(layered: bool) -> dict:
+    """The group_vars: one ``entra_baseline`` layer (tenant_settings, 0.2) or the 0.1 role's variables."""
+    if layered:
+        return {"entra_baseline": {"cross_tenant_default": CROSS_TENANT_DEFAULT, "partners": ROLE_PARTNERS,
+                                   "guest_invitation": GUEST_INVITATION, "guest_visibility": GUEST_VISIBILITY}}
+    return {"entra_cross_tenant_default": CROSS_TENANT_DEFAULT, "entra_partners": ROLE_PARTNERS,
+            "entra_guest_invitation": GUEST_INVITATION, "entra_mail_user_visibility": GUEST_VISIBILITY}
+
 
 GRAPH_MFA_TRUST = {"isMfaAccepted": True, "isCompliantDeviceAccepted": False,
                    "isHybridAzureADJoinedDeviceAccepted": False}
@@ -64,8 +72,7 @@ def seed_document(tenants: int, guests: int = GUESTS_PER_TENANT) -> dict:
     managed = generate_tenants({"tenants": tenants, "partners_per_tenant": 0, "guests_per_tenant": guests,
                                 "prefix": "gen"})
     for entry in managed:
-        # Exchange hides every guest; Entra agrees (showInAddressList false), as in a tenant nobody tuned.
-        entry["guests"] = {"count": guests, "domains": GUEST_DOMAINS, "show_in_address_list": "consistent"}
+        entry["guests"] = {"count": guests, "domains": GUEST_DOMAINS}     # all hidden in Exchange at first
     partners = [{"name": p["name"], "id": p["id"], "display_name": p["name"].title(),
                  "domains": [f"{p['name']}.onmicrosoft.com", p["domain"]]} for p in PARTNERS]
     return {"tenants": partners + managed}
@@ -104,9 +111,8 @@ def tenant_errors(state: dict) -> list:
         if user.get("userType") != "Guest" or "_exchange" not in user:
             continue
         visible = user["mail"].rpartition("@")[2].lower() in PARTNER_DOMAINS
-        if user["_exchange"]["HiddenFromAddressListsEnabled"] == visible or user["showInAddressList"] != visible:
-            errors.append(f"guest {user['mail']}: hidden={user['_exchange']['HiddenFromAddressListsEnabled']} "
-                          f"showInAddressList={user['showInAddressList']}")
+        if user["_exchange"]["HiddenFromAddressListsEnabled"] == visible:
+            errors.append(f"guest {user['mail']}: hidden={user['_exchange']['HiddenFromAddressListsEnabled']}")
     return errors
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 
 import yaml
 
-from .baseline import PEER_BASELINE, ROLE_VARS
+from .baseline import PEER_BASELINE, role_vars
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BENCH = os.path.dirname(HERE)
@@ -24,6 +25,13 @@ BIN = os.path.dirname(sys.executable)
 PEERS = os.path.join(BENCH, "peers")
 FORKS = 10
 PLAYBOOK = os.path.join(REPO, "playbooks", "external_collaboration.yml")
+ROLE_DEFAULTS = os.path.join(REPO, "roles", "external_collaboration", "defaults", "main.yml")
+
+
+def role_is_layered() -> bool:
+    """Whether the role takes layers (``entra_baseline``, tenant_settings) or the 0.1 variables."""
+    with open(ROLE_DEFAULTS, encoding="utf-8") as handle:
+        return "entra_baseline" in (yaml.safe_load(handle) or {})
 
 
 def ansible_env(workdir: str, collections: str | None = None) -> dict:
@@ -68,7 +76,8 @@ class Role(Tool):
         super().__init__(workdir, sandbox, tenants)
         self.collections = collections
         inventory = os.path.join(self.workdir, "inventory")
-        write_yaml(os.path.join(inventory, "group_vars", "tenants.yml"), ROLE_VARS)
+        self.layered = role_is_layered()
+        write_yaml(os.path.join(inventory, "group_vars", "tenants.yml"), role_vars(self.layered))
         write_yaml(os.path.join(inventory, "hosts.yml"), {"tenants": {"hosts": {
             t["name"]: {"entra_tenant_id": t["id"], "entra_client_id": t["client_id"],
                         "entra_client_secret": t["client_secret"]} for t in tenants}}})
@@ -83,8 +92,7 @@ class Role(Tool):
 
     def changed_nothing(self, output):
         recap = output.rpartition("PLAY RECAP")[2]
-        return "changed=0" in recap and "changed=" in recap and not any(
-            f"changed={n}" in recap for n in range(1, 10))
+        return "changed=" in recap and not re.search(r"changed=[1-9]", recap)
 
 
 class Uri(Tool):

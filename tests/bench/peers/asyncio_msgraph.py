@@ -23,7 +23,6 @@ from msgraph.generated.models.cross_tenant_access_policy_configuration_default i
 from msgraph.generated.models.cross_tenant_access_policy_configuration_partner import \
     CrossTenantAccessPolicyConfigurationPartner
 from msgraph.generated.models.email_authentication_method_configuration import EmailAuthenticationMethodConfiguration
-from msgraph.generated.models.user import User
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 from msgraph_core import GraphClientFactory
 from kiota_serialization_json.json_parse_node_factory import JsonParseNodeFactory
@@ -91,7 +90,7 @@ async def apply_tenant(config: dict, tenant: dict, check: bool) -> int:
         writes.append(policies.authentication_flows_policy.patch(typed(AuthenticationFlowsPolicy, {
             "selfServiceSignUp": {"isEnabled": base["self_service_sign_up"]}})))
     query = UsersRequestBuilder.UsersRequestBuilderGetQueryParameters(
-        filter="userType eq 'Guest'", select=["id", "mail", "showInAddressList"], top=999)
+        filter="userType eq 'Guest'", select=["id", "mail"], top=999)
     page = await graph.users.get(UsersRequestBuilder.UsersRequestBuilderGetRequestConfiguration(query_parameters=query))
     guests = list(page.value)
     while page.odata_next_link:
@@ -112,9 +111,6 @@ async def apply_tenant(config: dict, tenant: dict, check: bool) -> int:
         user_id = mail_user["ExternalDirectoryObjectId"]
         if user_id in visible and mail_user["HiddenFromAddressListsEnabled"] == visible[user_id]:
             writes.append(cmdlet("Set-MailUser", {"Identity": user_id, "HiddenFromAddressListsEnabled": not visible[user_id]}))
-    for guest in guests:
-        if guest.show_in_address_list is not None and guest.show_in_address_list != visible[guest.id]:
-            writes.append(graph.users.by_user_id(guest.id).patch(User(show_in_address_list=visible[guest.id])))
     if check:
         for write in writes:
             write.close()                     # a coroutine never awaited: nothing is sent
