@@ -42,7 +42,11 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", action="store_true", help="py-spy one more no-drift run of the role (smallest N)")
     parser.add_argument("--out", default=os.path.join(REPO, "docs", "performance"))
     parser.add_argument("--workdir", default=None)
+    parser.add_argument("--rewrite", action="store_true", help="only rewrite fleet.md and fleet.png from --out's fleet.json")
     args = parser.parse_args(argv)
+    if args.rewrite:
+        print("wrote " + ", ".join(report.rewrite(args.out).values()))
+        return 0
     workdir = args.workdir or tempfile.mkdtemp(prefix="tenantops-bench-")
     os.makedirs(args.out, exist_ok=True)
     profile = (lambda tool, sandbox: profile_no_drift(tool, sandbox, workdir)) if args.profile else None

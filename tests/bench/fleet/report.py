@@ -98,7 +98,7 @@ def markdown(report: dict) -> str:
     header = ("| N | tool | run | CPU-s per tenant | CPU-s | wall s | sandbox CPU-s | peak RSS MB | tree RSS MB "
               "| tokens | OIDC discovery | Graph | Exchange | `$batch` items | end state |")
     lines += ["## Every run", "", "Requests are per tenant; CPU-s, wall and the sandbox's CPU (the server answering, "
-              "on the same machine) are for the whole run.", "", header, "|" + "---|" * 16]
+              "on the same machine) are for the whole run.", "", header, "|" + "---|" * (header.count(" | ") + 1)]
     for r in report["results"]:
         q = r["requests"]
         lines.append(f"| {r['tenants']} | {r['tool']} | {RUN_TITLES[r['run']]} | {r['cpu_per_tenant']:.3f} | {r['cpu_s']:g} | {r['wall_s']:g} "
@@ -152,6 +152,12 @@ def chart(report: dict, path: str) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
+
+
+def rewrite(out_dir: str) -> dict:
+    """fleet.md and fleet.png again from fleet.json (after a change to this file)."""
+    with open(os.path.join(out_dir, "fleet.json"), encoding="utf-8") as handle:
+        return write(json.load(handle), out_dir)
 
 
 def write(report: dict, out_dir: str) -> dict:
