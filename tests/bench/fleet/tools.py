@@ -23,7 +23,7 @@ BENCH = os.path.dirname(HERE)
 REPO = os.path.dirname(os.path.dirname(BENCH))
 BIN = os.path.dirname(sys.executable)
 PEERS = os.path.join(BENCH, "peers")
-FORKS = 10
+FORKS = int(os.environ.get("BENCH_FORKS", "10"))  # the playbooks' forks, the script's tenants at a time
 PLAYBOOK = os.path.join(REPO, "playbooks", "external_collaboration.yml")
 ROLE_DEFAULTS = os.path.join(REPO, "roles", "external_collaboration", "defaults", "main.yml")
 
