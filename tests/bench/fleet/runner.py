@@ -76,6 +76,7 @@ def bench(sizes: list, tools: list, uri_max: int, guests: int = GUESTS_PER_TENAN
     """Every tool at every size (the uri peer only up to ``uri_max`` tenants).  ``profile(tool, sandbox)``
     is called for the role after its runs at the smallest size, the state converged."""
     workdir = workdir or tempfile.mkdtemp(prefix="tenantops-bench-")
+    os.makedirs(workdir, exist_ok=True)
     collections = install_collection(workdir) if "role" in tools else None
     started = time.time()
     results, profiled = [], None

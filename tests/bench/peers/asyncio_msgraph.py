@@ -106,11 +106,11 @@ async def apply_tenant(config: dict, tenant: dict, check: bool) -> int:
         response = await http.post(url, headers=headers, json={"CmdletInput": {"CmdletName": name, "Parameters": parameters}})
         response.raise_for_status()
         return response.json()
-    mail_users = await cmdlet("Get-MailUser", {}, invoke + "?$select=ExternalDirectoryObjectId,HiddenFromAddressListsEnabled")
+    mail_users = await cmdlet("Get-MailUser", {}, invoke + "?$select=ExternalDirectoryObjectId,Guid,HiddenFromAddressListsEnabled")
     for mail_user in mail_users["value"]:
         user_id = mail_user["ExternalDirectoryObjectId"]
         if user_id in visible and mail_user["HiddenFromAddressListsEnabled"] == visible[user_id]:
-            writes.append(cmdlet("Set-MailUser", {"Identity": user_id, "HiddenFromAddressListsEnabled": not visible[user_id]}))
+            writes.append(cmdlet("Set-MailUser", {"Identity": mail_user["Guid"], "HiddenFromAddressListsEnabled": not visible[user_id]}))
     if check:
         for write in writes:
             write.close()                     # a coroutine never awaited: nothing is sent
