@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
+BENCH_TENANTS ?= 10 100 1000
 
 .PHONY: demo test test-sandbox test-unit test-integration ansible-integration sanity lint release-check changelog matrix bench sandbox-schema clean
 
@@ -13,14 +15,20 @@ $(STAMP): requirements.txt requirements-test.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-test.txt
 	touch $(STAMP)
 
+$(BENCH_STAMP): $(STAMP) requirements-bench.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $(BENCH_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/python tools/demo.py
 
-# Three pytest runs: each suite has its own conftest helpers, imported by module name.
-test: $(STAMP)
+# Separate pytest runs: each suite has its own conftest helpers, imported by module name.
+# The fleet benchmark runs at N=5 as a smoke test (well-formed output, end state reached; no timing).
+test: $(STAMP) $(BENCH_STAMP)
 	$(BIN)/python -m pytest sandbox/tests -q -p no:cacheprovider
 	$(BIN)/python -m pytest tests/unit -q -p no:cacheprovider
 	$(BIN)/python -m pytest tests/integration -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests/bench/test_fleet_bench_smoke.py -q -p no:cacheprovider
 	$(MAKE) ansible-integration sanity lint release-check
 
 test-sandbox: $(STAMP)
@@ -65,8 +73,10 @@ changelog: $(STAMP)
 matrix: $(STAMP)
 	$(BIN)/python tools/version_matrix.py
 
-bench: $(STAMP)
-	$(BIN)/python -m pytest tests/bench -q -s
+# The fleet benchmark (issue 9) writes docs/performance/fleet.{json,md,png}; BENCH_TENANTS="10 100" for less.
+bench: $(BENCH_STAMP)
+	$(BIN)/python tests/bench/fleet_bench.py --tenants $(BENCH_TENANTS) --profile
+	$(BIN)/python -m pytest tests/bench/test_fleet_cost.py -q -s
 
 # Regenerate sandbox/data/graph_schema.json from Microsoft's CSDL (needs ../shared/reference, not shipped).
 sandbox-schema: $(STAMP)
