@@ -1115,6 +1115,11 @@ options:
             description:
               - The inventory host name of the tenant.
             required: true
+          tenant_id:
+            type: str
+            description:
+              - The tenant's id or verified domain. Unset, it is the inventory's C(entra_tenant_id) of C(tenant);
+                give it when the other member may be outside the run's inventory (a job slice).
           groups:
             type: list
             description:

@@ -119,6 +119,17 @@ def test_a_relationship_naming_a_tenant_outside_the_inventory_fails():
     assert "'tailspin' is not a tenant of the inventory" in errors["relationships[0].members[1].tenant"]
 
 
+def test_a_member_given_with_its_tenant_id_needs_no_inventory_lookup():
+    """A job slice's inventory lacks the other member; its tenant id in the relationship stands in."""
+    sliced = TenantContext("contoso", CONTOSO, "public", {"contoso": CONTOSO})
+    relationship = [{"members": [{"tenant": "contoso"}, {"tenant": "fabrikam", "tenant_id": FABRIKAM}],
+                     "b2b_direct_connect": True}]
+    assert FABRIKAM in model.parse(sliced, [], relationship).partners
+    with pytest.raises(TenantInputError, match="not a tenant of the inventory"):
+        model.parse(sliced, [], [{"members": [{"tenant": "contoso"}, {"tenant": "fabrikam"}],
+                                  "b2b_direct_connect": True}])
+
+
 def test_a_layer_contradicting_a_relationship_fails():
     errors = errors_of({"partners": [{"partner": FABRIKAM, "b2b_direct_connect_inbound": BLOCK_ALL}]},
                        relationships=[{"members": [{"tenant": "contoso"}, {"tenant": "fabrikam"}],

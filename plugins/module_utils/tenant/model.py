@@ -18,7 +18,7 @@ from ..compare import is_guid
 from ..errors import InputError
 from ..resources import cross_tenant_default, cross_tenant_partner, cross_tenant_policy, guest_invitation
 from ..resources import guest_invitation_domains, mail_user_visibility
-from ..resources.cross_tenant_partner import ABSENT, canonical_identity_sync
+from ..resources.cross_tenant_partner import ABSENT, DOMAIN_RE, canonical_identity_sync
 from ..resources.cross_tenant_settings import DEFAULT_BLOCKS, INHERIT, PARTNER_BLOCKS
 from .spec import layer_options, relationship_options
 
@@ -272,7 +272,7 @@ def relationship_entries(context: TenantContext, relationships, problems: Proble
         if not mine:
             continue
         other = next(m for m in members if m["tenant"] != context.name)
-        partner_id = context.inventory.get(other["tenant"])
+        partner_id = other.get("tenant_id") or context.inventory.get(other["tenant"])
         if not partner_id:
             problems.add(f"{path}.members", f"the inventory gives no entra_tenant_id for {other['tenant']}")
             continue
@@ -293,7 +293,11 @@ def _relationship_members(relationship, path: str, context: TenantContext, probl
         problems.add(f"{path}.members", f"names {names[0]} twice; a relationship is between two tenants")
         return None
     for position, member in enumerate(members):
-        if member.get("tenant") not in context.inventory:
+        if member.get("tenant_id") is not None and not (is_guid(member["tenant_id"]) or
+                                                        DOMAIN_RE.match(str(member["tenant_id"]))):
+            problems.add(f"{path}.members[{position}].tenant_id", f"{member['tenant_id']!r} is neither a tenant id "
+                                                                  f"(GUID) nor a domain name")
+        if member.get("tenant") not in context.inventory and not member.get("tenant_id"):
             problems.add(f"{path}.members[{position}].tenant", f"{member.get('tenant')!r} is not a tenant of the inventory")
         for g_index, group in enumerate(member.get("groups") or []):
             if not is_guid(group):

@@ -263,6 +263,10 @@ def relationship_options() -> dict:
     return {
         "members": _opt("list", "The two inventory tenants (inventory host names).", required=True, elements="dict",
                         options={"tenant": _opt("str", "The inventory host name of the tenant.", required=True),
+                                 "tenant_id": _opt("str", ["The tenant's id or verified domain. Unset, it is the "
+                                                           "inventory's C(entra_tenant_id) of C(tenant); give it when "
+                                                           "the other member may be outside the run's inventory (a "
+                                                           "job slice)."]),
                                  "groups": _opt("list", ["Object ids of this tenant's groups that take part in B2B "
                                                          "direct connect; all users when unset."], elements="str")}),
         "b2b_direct_connect": _opt("bool", "Allow B2B direct connect (Teams shared channels) both ways, on both "
