@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 
 from ..compare import is_guid
-from ..errors import ApplyError, InputError, ServiceError, TenantOpsError
+from ..errors import ApplyError, ServiceError, TenantOpsError
 from ..exchange import token_tenant
 from ..batching import BatchingReader
 from ..graph import odata_key
@@ -281,7 +281,3 @@ def export(current: dict) -> dict:
     if current.get("guest_invitation_domains") is not None:
         layer["guest_invitation_domains"] = guest_invitation_domains.export(current["guest_invitation_domains"])
     return layer
-
-
-def inputs_error(exc: InputError) -> TenantInputError:
-    return exc if isinstance(exc, TenantInputError) else TenantInputError([exc])
