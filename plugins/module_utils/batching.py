@@ -12,6 +12,7 @@ import asyncio
 from urllib.parse import urlencode
 
 from .errors import GraphError
+from .graph import ReadVerbs
 
 BATCH_LIMIT = 20
 
@@ -22,8 +23,8 @@ def error_from_item(method: str, path: str, status: int, body) -> GraphError:
     return GraphError(method, path, status, error.get("code", ""), error.get("message", ""))
 
 
-class BatchingReader:
-    """``get``/``get_or_none``/``list_all`` like :class:`GraphClient`, coalesced into ``$batch``."""
+class BatchingReader(ReadVerbs):
+    """``get`` (and so ``get_or_none``/``list_all``) like :class:`GraphClient`, coalesced into ``$batch``."""
 
     def __init__(self, graph):
         self.graph = graph
@@ -41,22 +42,6 @@ class BatchingReader:
         if not 200 <= status < 300:
             raise error_from_item("GET", url.split("?")[0], status, body)
         return body
-
-    async def get_or_none(self, path: str, params: dict | None = None):
-        try:
-            return await self.get(path, params)
-        except GraphError as err:
-            if err.status == 404:
-                return None
-            raise
-
-    async def list_all(self, path: str, params: dict | None = None) -> list:
-        page = await self.get(path, params)
-        items = list(page.get("value", []))
-        while page.get("@odata.nextLink"):
-            page = await self.get(page["@odata.nextLink"])
-            items.extend(page.get("value", []))
-        return items
 
     async def batch(self, requests: list) -> dict:
         """Like :meth:`GraphClient.batch`; GETs join the reads in flight, anything else goes as it is."""

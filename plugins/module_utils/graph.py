@@ -55,7 +55,32 @@ def odata_key(value: str) -> str:
     return quote(value.replace("'", "''"), safe="")
 
 
-class GraphClient:
+class ReadVerbs:
+    """``get_or_none`` and ``list_all`` over a reader's own ``get(path, params)`` (the Graph client,
+    and the batching reader that coalesces GETs)."""
+
+    async def get(self, path: str, params: dict | None = None):
+        raise NotImplementedError
+
+    async def get_or_none(self, path: str, params: dict | None = None):
+        try:
+            return await self.get(path, params)
+        except GraphError as err:
+            if err.status == 404:
+                return None
+            raise
+
+    async def list_all(self, path: str, params: dict | None = None) -> list:
+        """Every item of a collection, following ``@odata.nextLink`` (used whole, as Graph asks)."""
+        page = await self.get(path, params)
+        items = list(page.get("value", []))
+        while page.get("@odata.nextLink"):
+            page = await self.get(page["@odata.nextLink"])
+            items.extend(page.get("value", []))
+        return items
+
+
+class GraphClient(ReadVerbs):
     """Calls under ``/v1.0``.  :attr:`beta` is the same client (connection pool, token, retry budget)
     under ``/beta``, for the few settings v1.0 does not have; a unit that uses it says so in its docs."""
 
@@ -104,23 +129,6 @@ class GraphClient:
 
     async def get(self, path: str, params: dict | None = None, headers: dict | None = None):
         return await self.request("GET", path, params=params, headers=headers)
-
-    async def get_or_none(self, path: str, params: dict | None = None):
-        try:
-            return await self.get(path, params)
-        except GraphError as err:
-            if err.status == 404:
-                return None
-            raise
-
-    async def list_all(self, path: str, params: dict | None = None, headers: dict | None = None) -> list:
-        """Every item of a collection, following ``@odata.nextLink`` (used whole, as Graph asks)."""
-        page = await self.get(path, params, headers)
-        items = list(page.get("value", []))
-        while page.get("@odata.nextLink"):
-            page = await self.get(page["@odata.nextLink"], headers=headers)
-            items.extend(page.get("value", []))
-        return items
 
     async def batch(self, requests: list[dict]) -> dict:
         """Run many requests through ``$batch``, 20 at a time.
