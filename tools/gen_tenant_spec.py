@@ -107,16 +107,40 @@ CONNECTION_VARS = {
 SECRETS = {"client_secret", "client_certificate", "client_certificate_password"}
 
 
+def typed_only(options: dict, levels: int) -> dict:
+    """Options with their types and choices, nested ``levels`` deep, without their descriptions."""
+    out = {}
+    for name, option in options.items():
+        lean = {k: v for k, v in option.items() if k not in ("description", "options")}
+        if "options" in option and levels > 1:
+            lean["options"] = typed_only(option["options"], levels - 1)
+        out[name] = lean
+    return out
+
+
+# Ansible sends the role's whole argument spec back with every host's validation result, as tagged
+# data, and keeps each result until the play ends: the fully described, fully nested spec cost the
+# controller about 1.1 MB per tenant.  So the role checks three levels (a layer's sections, their
+# keys, and the keys of those, e.g. partners[].b2b_collaboration_inbound.users_and_groups) with types
+# and choices; what lies deeper, and every description, is the module's: tenant_settings checks the
+# whole layer before any write and names each error by its key path.
+ROLE_LEVELS = 2
+LAYER_DOCS = ("Its keys are those of M(tenantops.entra.tenant_settings)'s "
+              "O(tenantops.entra.tenant_settings#module:layers[].settings), documented there; the role checks "
+              "their names, types and choices three levels deep, the module all of it.")
+
+
 def role_spec() -> dict:
-    layer = spec.layer_options()
+    layer = typed_only(spec.layer_options(), ROLE_LEVELS)
     options = {
         "entra_baseline": spec._opt("dict", ["The fleet-wide layer, usually in C(group_vars/all) or the tenant "
                                              "group's group_vars.", "Merged first."], options=layer),
-        "entra_tenant": spec._opt("dict", ["The tenant's own layer, in C(host_vars).", "Merged last."], options=layer),
+        "entra_tenant": spec._opt("dict", ["The tenant's own layer, in C(host_vars).", "Merged last.", LAYER_DOCS],
+                                  options=layer),
         "entra_relationships": spec._opt("list", ["Relationships between two inventory tenants, declared once for "
                                                   "both sides; see M(tenantops.entra.tenant_settings) "
                                                   "O(tenantops.entra.tenant_settings#module:relationships)."],
-                                         elements="dict", options=spec.relationship_options()),
+                                         elements="dict", options=typed_only(spec.relationship_options(), ROLE_LEVELS)),
     }
     for name, (type_, description) in CONNECTION_VARS.items():
         options[f"entra_{name}"] = spec._opt(type_, description, **({"no_log": True} if name in SECRETS else {}))
