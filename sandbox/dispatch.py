@@ -48,6 +48,9 @@ class RequestLog:
                  "duration_ms": round(duration * 1000, 3)}
         if batch:
             entry["batch"] = True
+        cmdlet = _cmdlet_of(req)
+        if cmdlet:
+            entry["cmdlet"] = cmdlet
         with self._lock:
             self._seq += 1
             entry["seq"] = self._seq
@@ -69,6 +72,14 @@ class RequestLog:
 def endpoint_key(path: str) -> str:
     """A path with its ids folded, so counts group by endpoint: /v1.0/.../partners/{id}."""
     return "/".join("{id}" if GUID_RE.match(seg) else seg for seg in path.split("/"))
+
+
+def _cmdlet_of(req: Request) -> str | None:
+    """The Exchange cmdlet a request runs (a next-page request carries none: its token holds it)."""
+    if req.service != "exchange" or not isinstance(req.body, dict):
+        return None
+    name = (req.body.get("CmdletInput") or {}).get("CmdletName") if isinstance(req.body.get("CmdletInput"), dict) else None
+    return name if isinstance(name, str) else None
 
 
 def _tenant_of(req: Request) -> str | None:

@@ -266,3 +266,16 @@ def test_wire_refuses_graph_tokens_and_apps_without_an_exchange_role(sandbox, ht
     app = sandbox.world.find_tenant(sandbox.tenant("contoso")["id"]).apps[sandbox.tenant("contoso")["client_id"].lower()]
     app.exchange_role = None
     assert wire(sandbox, http, "Get-MailUser").status_code == 401
+
+
+def test_the_request_log_names_each_cmdlet_and_not_a_next_page(sandbox, http):
+    contoso = sandbox.world.find_tenant(sandbox.tenant("contoso")["id"])
+    with sandbox.world.lock:
+        load_directory(contoso, {"guests": {"count": 30, "prefix": "logged."}}, random.Random(5))
+    mark = sandbox.requests_log()["last_seq"]
+    first = wire(sandbox, http, "Get-MailUser", {}, headers={"Prefer": "odata.maxpagesize=10"})
+    wire(sandbox, http, "Get-MailUser", url=first.json()["@odata.nextLink"], method="GET",
+         headers={"Prefer": "odata.maxpagesize=10"})
+    wire(sandbox, http, "Set-MailUser", {"Identity": "adele.vance@fabrikam.com", "HiddenFromAddressListsEnabled": True})
+    exchange = [e for e in sandbox.requests_log(since=mark)["entries"] if e["service"] == "exchange"]
+    assert [e.get("cmdlet") for e in exchange] == ["Get-MailUser", None, "Set-MailUser"]

@@ -13,6 +13,7 @@ import psutil
 from sandbox.testing import SandboxProcess
 
 from .baseline import GUESTS_PER_TENANT, end_state_errors, managed_tenants, write_seed
+from .large_tenant import large_tenant
 from .measure import request_counts, run_measured
 from .tools import BIN, FORKS, REPO, Role, Script, Uri
 
@@ -72,9 +73,10 @@ def run_tool(tool, sandbox, tenants: list, log_dir: str, on_run=None) -> list:
 
 
 def bench(sizes: list, tools: list, uri_max: int, guests: int = GUESTS_PER_TENANT, workdir: str | None = None,
-          on_run=None, profile=None) -> dict:
+          on_run=None, profile=None, large: tuple = (0, 0.0)) -> dict:
     """Every tool at every size (the uri peer only up to ``uri_max`` tenants).  ``profile(tool, sandbox)``
-    is called for the role after its runs at the smallest size, the state converged."""
+    is called for the role after its runs at the smallest size, the state converged.  ``large`` is
+    (guests, share differing) of the one-tenant scenario of :mod:`.large_tenant` (0 guests: not run)."""
     workdir = workdir or tempfile.mkdtemp(prefix="tenantops-bench-")
     os.makedirs(workdir, exist_ok=True)
     collections = install_collection(workdir) if "role" in tools else None
@@ -94,8 +96,11 @@ def bench(sizes: list, tools: list, uri_max: int, guests: int = GUESTS_PER_TENAN
                 results.extend(run_tool(tool, sandbox, tenants, workdir, on_run))
                 if name == "role" and profile and profiled is None:
                     profiled = profile(tool, sandbox)
+    large_guests, large_share = large
+    large_result = (large_tenant(large_guests, large_share, os.path.join(workdir, "large"), collections, on_run)
+                    if large_guests and "role" in tools else None)
     return {"latency_ms": LATENCY_MS, "forks": FORKS, "guests_per_tenant": guests, "sizes": sizes,
             "uri_max_tenants": uri_max, "cpus": os.cpu_count(), "load_at_start": os.getloadavg(),
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
             "duration_s": round(time.time() - started), "python": sys.version.split()[0], "bin": BIN,
-            "results": results, "profile": profiled}
+            "results": results, "profile": profiled, "large_tenant": large_result}
