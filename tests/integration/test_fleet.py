@@ -144,6 +144,19 @@ def test_misspelt_keys_in_the_role_variables_fail_before_any_write(fleet):
     assert run.writes() == []
 
 
+def test_a_misspelt_key_deep_in_a_block_is_named_by_its_path_and_writes_nothing(fleet):
+    # The role's argument spec types three levels; what lies deeper is checked by the module, whole.
+    run = fleet({"tenants": {"entra_baseline": {"cross_tenant_default": {"b2b_collaboration_inbound": {
+        "users_and_groups": {"acces_type": "allowed", "targets": ["AllUsers"]},
+        "applications": {"access_type": "allowed", "targets": ["AllApplications"]}}}}}}, limit="contoso")
+    assert run.rc != 0
+    failure = run.result("contoso")
+    assert [e["path"] for e in failure["errors"]] == [
+        "cross_tenant_default.b2b_collaboration_inbound.users_and_groups.acces_type"]
+    assert "did you mean access_type?" in failure["msg"] and "(layer entra_baseline)" in failure["msg"]
+    assert run.writes() == []
+
+
 def test_a_misspelt_partner_block_in_a_group_layer_creates_nothing(fleet):
     run = fleet({"tenants": {"entra_group_partners": {"partners": [
         {"partner": "fabrikam.onmicrosoft.com", "b2b_direct_conect_inbound": ALLOW_ALL}]}}}, limit="contoso")

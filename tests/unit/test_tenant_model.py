@@ -43,6 +43,16 @@ def test_misspelt_keys_are_named_by_path_with_a_suggestion_all_at_once():
     assert all("(layer layer0)" in message for message in errors.values())
 
 
+def test_a_misspelt_key_inside_a_block_is_reported_once_with_its_layer():
+    with pytest.raises(TenantInputError) as caught:
+        parse({"cross_tenant_default": {"b2b_collaboration_inbound": {
+            "users_and_groups": {"acces_type": "allowed", "targets": ["AllUsers"]},
+            "applications": {"access_type": "allowed", "targets": ["AllApplications"]}}}})
+    assert [(e.field, e.message) for e in caught.value.errors] == [
+        ("cross_tenant_default.b2b_collaboration_inbound.users_and_groups.acces_type",
+         "unknown key; did you mean access_type? (layer layer0)")]
+
+
 def test_bad_values_in_several_parts_and_layers_are_all_reported():
     errors = errors_of({"guest_invitation": {"allow_invites_from": "nobody"}},
                        {"partners": [{"partner": "fabrikam.com", "b2b_direct_connect_inbound": {

@@ -51,6 +51,10 @@ class Problems:
     errors: list = field(default_factory=list)
 
     def add(self, path: str, message: str, layer: str | None = None) -> None:
+        """One error per key path: the merged state's checks find again what a layer's check found
+        first (with its layer named), e.g. an unknown key inside a block."""
+        if path and any(error.field == path for error in self.errors):
+            return
         self.errors.append(InputError(path, message + (f" (layer {layer})" if layer else "")))
 
     def run(self, layer, prefix: str, check, *args):
