@@ -145,7 +145,7 @@ def test_misspelt_keys_in_the_role_variables_fail_before_any_write(fleet):
 
 
 def test_a_misspelt_key_deep_in_a_block_is_named_by_its_path_and_writes_nothing(fleet):
-    # The role's argument spec types three levels; what lies deeper is checked by the module, whole.
+    # The role's argument spec types a layer's sections and their keys; deeper keys are the module's.
     run = fleet({"tenants": {"entra_baseline": {"cross_tenant_default": {"b2b_collaboration_inbound": {
         "users_and_groups": {"acces_type": "allowed", "targets": ["AllUsers"]},
         "applications": {"access_type": "allowed", "targets": ["AllApplications"]}}}}}}, limit="contoso")
