@@ -1,7 +1,8 @@
 """Fleet benchmark: this collection's role against a hand-written uri playbook and an asyncio
 msgraph-sdk script, on one sandbox, same seed, 50 ms per request (issue 9; docs/performance.md).
 
-    python tests/bench/run.py [--tenants 10 100 1000] [--uri-max 10] [--tools role,uri,asyncio]
+    python tests/bench/fleet_bench.py [--tenants 10 100 1000] [--uri-max 10] [--asyncio-max 0]
+                              [--tools role,uri,asyncio]
                               [--guests 50] [--profile] [--out docs/performance]
                               [--large-tenant 10000] [--large-share 0.01]
 
@@ -57,6 +58,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tenants", type=int, nargs="+", default=[10, 100, 1000])
     parser.add_argument("--uri-max", type=int, default=10, help="largest N for the uri playbook (it is dear)")
+    parser.add_argument("--asyncio-max", type=int, default=0,
+                        help="largest N for the asyncio script (0: every size; it is one process, one core)")
     parser.add_argument("--tools", default="role,uri,asyncio")
     parser.add_argument("--guests", type=int, default=GUESTS_PER_TENANT)
     parser.add_argument("--large-tenant", type=int, default=0, metavar="GUESTS",
@@ -74,7 +77,7 @@ def main(argv=None) -> int:
     os.makedirs(args.out, exist_ok=True)
     profile = (lambda tool, sandbox: profile_no_drift(tool, sandbox, workdir)) if args.profile else None
     result = bench(sorted(args.tenants), args.tools.split(","), args.uri_max, args.guests, workdir, progress, profile,
-                   (args.large_tenant, args.large_share))
+                   (args.large_tenant, args.large_share), args.asyncio_max)
     paths = report.write(result, args.out)
     print("wrote " + ", ".join(paths.values()))
     failed = failures(result)

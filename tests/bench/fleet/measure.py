@@ -20,8 +20,14 @@ GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 @dataclass
 class Run:
     """What one run cost.  ``cpu`` is user+system of the process and every descendant it waited
-    for (wait4's rusage); ``max_rss_mb`` is the largest single process (the controller);
-    ``tree_rss_mb`` the highest sampled sum over the tree (forks share pages, so it over-counts)."""
+    for (wait4's rusage); ``max_rss_mb`` is the peak RSS of the process itself (the controller), its
+    kernel high-water mark ``VmHWM`` as last sampled (monotonic, so only growth in the last quarter
+    second before exit can be missed); ``tree_rss_mb`` the highest sampled sum over
+    the tree (forks share pages, so it over-counts).
+
+    Not wait4's ``ru_maxrss``: Linux carries the high-water mark of the forking process across
+    ``exec``, so every child of a harness that holds a large sandbox state reported at least the
+    harness's own size (671 MB for every tool alike at N=1,000)."""
     wall: float
     cpu: float
     max_rss_mb: float
@@ -38,6 +44,7 @@ class TreeSampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid = pid
         self.peak = 0
+        self.root_peak = 0
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -46,6 +53,7 @@ class TreeSampler(threading.Thread):
         except psutil.NoSuchProcess:
             return
         while not self.done.wait(SAMPLE_SECONDS):
+            self.root_peak = max(self.root_peak, high_water_mark(self.pid))
             total = 0
             try:
                 for process in [root, *root.children(recursive=True)]:
@@ -56,6 +64,18 @@ class TreeSampler(threading.Thread):
             except psutil.Error:
                 return
             self.peak = max(self.peak, total)
+
+
+def high_water_mark(pid: int) -> int:
+    """The process's peak RSS so far in bytes (``VmHWM`` of /proc/PID/status), 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def run_measured(command: list, env: dict, cwd: str, log_path: str) -> Run:
@@ -71,7 +91,7 @@ def run_measured(command: list, env: dict, cwd: str, log_path: str) -> Run:
         sampler.join()
     with open(log_path, encoding="utf-8", errors="replace") as log:
         output = log.read()
-    return Run(wall=wall, cpu=usage.ru_utime + usage.ru_stime, max_rss_mb=usage.ru_maxrss / 1024,
+    return Run(wall=wall, cpu=usage.ru_utime + usage.ru_stime, max_rss_mb=sampler.root_peak / 2**20,
                tree_rss_mb=sampler.peak / 2**20, returncode=process.returncode, output=output)
 
 

@@ -123,7 +123,7 @@ def markdown(report: dict) -> str:
              f"{report['latency_ms']} ms injected per request, {report['forks']} forks (the script: as many tenants at a "
              f"time), {report['guests_per_tenant']} guests per tenant, {report['cpus']} CPUs shared with other work "
              f"(load average at start {report['load_at_start'][0]:.1f}). CPU is user+system of the whole process tree; "
-             "peak RSS is the largest single process (the controller). Figures are per tenant unless marked. "
+             "peak RSS is the controller's own high-water mark (VmHWM). Figures are per tenant unless marked. "
              "Ratios within one run are what counts; absolute times move with the machine's load.", ""]
     header = ("| N | tool | run | CPU-s per tenant | CPU-s | wall s | sandbox CPU-s | peak RSS MB | tree RSS MB "
               "| tokens | OIDC discovery | Graph | Exchange | `$batch` items | end state |")

@@ -73,9 +73,10 @@ def run_tool(tool, sandbox, tenants: list, log_dir: str, on_run=None) -> list:
 
 
 def bench(sizes: list, tools: list, uri_max: int, guests: int = GUESTS_PER_TENANT, workdir: str | None = None,
-          on_run=None, profile=None, large: tuple = (0, 0.0)) -> dict:
+          on_run=None, profile=None, large: tuple = (0, 0.0), asyncio_max: int = 0) -> dict:
     """Every tool at every size (the uri peer only up to ``uri_max`` tenants).  ``profile(tool, sandbox)``
-    is called for the role after its runs at the smallest size, the state converged.  ``large`` is
+    is called for the role after its runs at the smallest size, the state converged; the asyncio
+    script runs up to ``asyncio_max`` tenants (0: every size).  ``large`` is
     (guests, share differing) of the one-tenant scenario of :mod:`.large_tenant` (0 guests: not run)."""
     workdir = workdir or tempfile.mkdtemp(prefix="tenantops-bench-")
     os.makedirs(workdir, exist_ok=True)
@@ -88,7 +89,7 @@ def bench(sizes: list, tools: list, uri_max: int, guests: int = GUESTS_PER_TENAN
         with SandboxProcess(seed, timeout=300) as sandbox:
             tenants = managed_tenants(sandbox)
             for name in tools:
-                if name == "uri" and size > uri_max:
+                if (name == "uri" and size > uri_max) or (name == "asyncio" and asyncio_max and size > asyncio_max):
                     continue
                 size_dir = os.path.join(workdir, str(size))
                 tool = (Role(size_dir, sandbox, tenants, collections) if name == "role" else
@@ -100,7 +101,7 @@ def bench(sizes: list, tools: list, uri_max: int, guests: int = GUESTS_PER_TENAN
     large_result = (large_tenant(large_guests, large_share, os.path.join(workdir, "large"), collections, on_run)
                     if large_guests and "role" in tools else None)
     return {"latency_ms": LATENCY_MS, "forks": FORKS, "guests_per_tenant": guests, "sizes": sizes,
-            "uri_max_tenants": uri_max, "cpus": os.cpu_count(), "load_at_start": os.getloadavg(),
+            "uri_max_tenants": uri_max, "asyncio_max_tenants": asyncio_max or None, "cpus": os.cpu_count(), "load_at_start": os.getloadavg(),
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
             "duration_s": round(time.time() - started), "python": sys.version.split()[0], "bin": BIN,
             "results": results, "profile": profiled, "large_tenant": large_result}
