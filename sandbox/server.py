@@ -84,10 +84,17 @@ class SandboxHandler(BaseHTTPRequestHandler):
         runtime: Runtime = self.server.runtime
         url = urlsplit(self.path)
         service, path = split_service(url.path)
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
         req = Request(service=service, method=self.command, path=path, query=dict(parse_qsl(url.query)),
                       headers={k.lower(): v for k, v in self.headers.items()}, body=None, world=runtime.world,
                       base_url=runtime.base_url)
+        if len(raw) < length:
+            # The client went away before its body arrived (killed mid-request): like any HTTP server,
+            # never dispatch it (an empty PUT would otherwise have been taken as a body); log it unanswered.
+            self.close_connection = True
+            runtime.log.record(req, 0, time.monotonic() - started)
+            return
         try:
             response = self.respond(req, raw)
         except DropConnection:

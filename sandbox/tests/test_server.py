@@ -42,6 +42,34 @@ def test_graph_response_headers(sandbox, http):
     assert "max-age" in response.headers["strict-transport-security"]
 
 
+def test_a_request_cut_off_before_its_body_is_never_dispatched(sandbox, http):
+    # A client killed between the headers and the body (SIGTERM mid-apply) must leave no write behind:
+    # a server dispatches a request only once its Content-Length has arrived. Here, a PUT of an
+    # identity sync policy would otherwise have been taken as an empty body and created one.
+    import socket
+    import ssl
+    from urllib.parse import urlsplit
+    partner = sandbox.tenant("fabrikam")["id"]
+    created = http.post(sandbox.graph_url + "/v1.0/policies/crossTenantAccessPolicy/partners",
+                        json={"tenantId": partner}, headers=bearer(sandbox))
+    assert created.status_code == 201
+    path = f"/v1.0/policies/crossTenantAccessPolicy/partners/{partner}/identitySynchronization"
+    url = urlsplit(sandbox.graph_url)
+    head = (f"PUT {url.path}{path} HTTP/1.1\r\nHost: {url.netloc}\r\n"
+            f"Authorization: {bearer(sandbox)['Authorization']}\r\nContent-Type: application/json\r\n"
+            "Content-Length: 60\r\n\r\n").encode()
+    context = ssl.create_default_context(cafile=sandbox.ca_file)
+    with socket.create_connection((url.hostname, url.port)) as raw:
+        with context.wrap_socket(raw, server_hostname=url.hostname) as tls:
+            tls.sendall(head)             # the headers went out; the body never will
+    time.sleep(0.3)
+    state = sandbox.state("contoso")
+    assert state["identity_sync"] == {}
+    assert not [a for a in state["audit"] if "identity sync" in a["activityDisplayName"]]
+    puts = [e for e in sandbox.requests_log()["entries"] if e["path"] == path]
+    assert [(e["method"], e["status"]) for e in puts] == [("PUT", 0)]      # unanswered, like a dropped connection
+
+
 def test_unknown_segment_is_a_graph_400(sandbox, http):
     response = http.get(sandbox.graph_url + "/v1.0/policies/noSuchPolicy", headers=bearer(sandbox))
     assert graph_error(response) == (400, "Request_BadRequest", "Resource not found for the segment 'noSuchPolicy'.")
