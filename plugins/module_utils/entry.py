@@ -74,6 +74,13 @@ def run_tenant_module(spec: dict) -> None:
     _exit(_module(spec, {}), runner)
 
 
+def refuse_outside_controller(name: str, spec: dict, reads: str = "results") -> None:
+    """The ``main`` of a controller-only module (it reads other hosts' results or variables), run as a classic
+    module by mistake: one clear failure."""
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    module.fail_json(msg=f"{name} reads other hosts' {reads} and runs only as its action plugin")
+
+
 def _module(spec: dict, module_kwargs: dict) -> AnsibleModule:
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
                            mutually_exclusive=AUTH_MUTUALLY_EXCLUSIVE + module_kwargs.pop("mutually_exclusive", []),

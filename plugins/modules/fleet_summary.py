@@ -65,9 +65,9 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    from ansible.module_utils.basic import AnsibleModule
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.fail_json(msg="fleet_summary reads other hosts' results and runs only as its action plugin")
+    # Imported here: the action plugin imports this file for its spec, and needs nothing of entry.
+    from ansible_collections.tenantops.entra.plugins.module_utils.entry import refuse_outside_controller
+    refuse_outside_controller("fleet_summary", ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":

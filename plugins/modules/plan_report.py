@@ -89,9 +89,9 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    from ansible.module_utils.basic import AnsibleModule
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.fail_json(msg="plan_report reads other hosts' results and runs only as its action plugin")
+    # Imported here: the action plugin imports this file for its spec, and needs nothing of entry.
+    from ansible_collections.tenantops.entra.plugins.module_utils.entry import refuse_outside_controller
+    refuse_outside_controller("plan_report", ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":

@@ -92,9 +92,9 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    from ansible.module_utils.basic import AnsibleModule
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.fail_json(msg="reciprocity_check reads other hosts' variables and runs only as its action plugin")
+    # Imported here: the action plugin imports this file for its spec, and needs nothing of entry.
+    from ansible_collections.tenantops.entra.plugins.module_utils.entry import refuse_outside_controller
+    refuse_outside_controller("reciprocity_check", ARGUMENT_SPEC, reads="variables")
 
 
 if __name__ == "__main__":
